@@ -1,0 +1,45 @@
+"""allocopt: optimal, verified allocation of a nation's GPUs across its priorities.
+
+    >>> import allocopt
+    >>> instance = allocopt.load_instance("instances/tutorial.yaml")
+    >>> solution = allocopt.solve(instance)
+    >>> solution.verify(instance)
+    []
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
+
+try:
+    __version__ = version("allocopt")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0.0.0+local"
+
+if TYPE_CHECKING:
+    from allocopt.instance import Instance, load_instance
+    from allocopt.pipeline import solve
+    from allocopt.solution import Solution
+
+_LAZY = {
+    "Instance": "allocopt.instance",
+    "load_instance": "allocopt.instance",
+    "from_spec": "allocopt.instance",
+    "solve": "allocopt.pipeline",
+    "Solution": "allocopt.solution",
+    "SolveOptions": "allocopt.backends",
+}
+
+
+def __getattr__(name: str):
+    """Import on first use, so that `allocopt --help` does not pay for numpy or OR-Tools."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'allocopt' has no attribute {name!r}")
+
+
+__all__ = ["Instance", "Solution", "SolveOptions", "__version__", "from_spec", "load_instance",
+           "solve"]

@@ -1,0 +1,3 @@
+from allocopt_cli.main import main
+
+main()

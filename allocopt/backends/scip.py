@@ -1,0 +1,116 @@
+"""OR-Tools' SCIP, fed from the sparse arrays.
+
+The model is filled into OR-Tools' model builder in one vectorised call, handed over
+as an MPModelProto to pywraplp's SCIP, whose solve (unlike the model builder's) can
+be interrupted: Ctrl-C returns the best allocation found so far.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from allocopt.backends.base import (
+    Backend,
+    Feature,
+    Result,
+    SolveOptions,
+    Status,
+    run_interruptible,
+)
+from allocopt.model.program import Program
+
+
+def to_model_builder(program: Program, relax: bool = False):
+    """The program as an OR-Tools ModelBuilderHelper, filled from the sparse matrix in
+    one call; integrality is then flagged per integer column."""
+    from ortools.linear_solver.python import model_builder_helper as mbh
+
+    cols = program.columns
+    helper = mbh.ModelBuilderHelper()
+    a, lower, upper = program.matrix()
+    helper.fill_model_from_sparse_data(cols.lower.astype(float), cols.upper.astype(float),
+                                       cols.objective.astype(float), lower, upper, a)
+    if not relax:
+        for j in np.flatnonzero(cols.integer).tolist():
+            helper.set_var_integrality(j, True)
+    helper.set_maximize(program.maximize)
+    return helper
+
+
+def _status(code: int, has_solution: bool) -> Status:
+    from ortools.linear_solver import pywraplp
+
+    if code == pywraplp.Solver.OPTIMAL:
+        return Status.OPTIMAL
+    if code == pywraplp.Solver.FEASIBLE:
+        return Status.FEASIBLE if has_solution else Status.NO_SOLUTION_FOUND
+    if code == pywraplp.Solver.INFEASIBLE:
+        return Status.INFEASIBLE
+    if code == pywraplp.Solver.UNBOUNDED:
+        return Status.UNBOUNDED
+    if code == pywraplp.Solver.NOT_SOLVED:
+        return Status.NO_SOLUTION_FOUND
+    return Status.ERROR
+
+
+class ScipBackend(Backend):
+    name = "scip"
+    features = frozenset({Feature.INTEGER, Feature.HINTS, Feature.FRACTIONAL_COEFFICIENTS})
+
+    @classmethod
+    def version(cls) -> str | None:
+        try:
+            import ortools
+        except ImportError:
+            return None
+        return f"ortools {ortools.__version__}"
+
+    def solve(self, program: Program, options: SolveOptions) -> Result:
+        from ortools.linear_solver import linear_solver_pb2, pywraplp
+        from ortools.linear_solver.python import model_builder_helper as mbh
+
+        started = time.perf_counter()
+        solver = pywraplp.Solver.CreateSolver("SCIP")
+        error = solver.LoadModelFromProto(
+            mbh.to_mpmodel_proto(to_model_builder(program, relax=options.relax)))
+        if error:
+            return Result(Status.ERROR, None, None, None, time.perf_counter() - started,
+                          self.name, message=error)
+        if options.time_limit_s is not None:
+            solver.SetTimeLimit(int(max(1.0, options.time_limit_s * 1000)))
+        solver.SetSolverSpecificParametersAsString(
+            f"limits/gap = {options.gap}\n"
+            f"randomization/randomseedshift = {options.seed}\n"
+            # Ctrl-C is ours: it stops the solve through InterruptSolve.
+            "misc/catchctrlc = FALSE\n")
+        if options.hint is not None:
+            variables = solver.variables()
+            solver.SetHint(variables, [float(v) for v in options.hint])
+        if options.verbose:
+            solver.EnableOutput()
+        code: list[int] = []
+        interrupted = run_interruptible(lambda: code.append(solver.Solve()),
+                                        solver.InterruptSolve, options.stop)
+        response = linear_solver_pb2.MPSolutionResponse()
+        solver.FillSolutionResponseProto(response)
+        has_solution = len(response.variable_value) == len(program.columns)
+        status = _status(code[0], has_solution)
+        values = objective = bound = None
+        if status.has_solution:
+            values = np.asarray(response.variable_value, dtype=float)
+            objective = float(response.objective_value)
+            bound = objective if options.relax else float(response.best_objective_bound)
+        return Result(status=status, objective=objective, bound=bound, values=values,
+                      wall_s=time.perf_counter() - started, backend=self.name,
+                      interrupted=interrupted, message=pywraplp_status_name(code[0]))
+
+
+def pywraplp_status_name(code: int) -> str:
+    from ortools.linear_solver import pywraplp
+
+    names = {getattr(pywraplp.Solver, n): n for n in (
+        "OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNBOUNDED", "ABNORMAL", "MODEL_INVALID",
+        "NOT_SOLVED")}
+    return names.get(code, str(code))

@@ -1,0 +1,194 @@
+"""Cross-reference checks: rules that relate one part of an instance to another.
+
+Each check appends `Problem`s instead of raising, so that a planner sees every
+mistake in one run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from allocopt.errors import Problem
+from allocopt.instance.loaders import Origin
+from allocopt.instance.schema import InstanceSpec, Project
+
+
+def _duplicates(ids: Iterable[str]) -> list[str]:
+    return [k for k, n in Counter(ids).items() if n > 1]
+
+
+def _find_cycle(edges: dict[str, Sequence[str]]) -> list[str] | None:
+    """A cycle in a directed graph as a list of nodes, or None (iterative DFS)."""
+    colour: dict[str, int] = {}
+    for root in edges:
+        if colour.get(root):
+            continue
+        stack = [(root, iter(edges.get(root, ())))]
+        path = [root]
+        colour[root] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                colour[node] = 2
+                stack.pop()
+                path.pop()
+                continue
+            if child not in edges:
+                continue
+            state = colour.get(child, 0)
+            if state == 1:
+                return [*path[path.index(child):], child]
+            if state == 0:
+                colour[child] = 1
+                stack.append((child, iter(edges.get(child, ()))))
+                path.append(child)
+    return None
+
+
+def check_spec(spec: InstanceSpec, file: str, origins: Sequence[Origin]) -> list[Problem]:
+    """Every cross-reference problem of `spec`, in file order."""
+    problems: list[Problem] = []
+
+    def add(path: str, message: str, where: str = file) -> None:
+        problems.append(Problem(where, path, message))
+
+    periods = {p: i for i, p in enumerate(spec.periods)}
+    types = {g.id for g in spec.gpu_types}
+    sites = {s.id: s for s in spec.sites}
+    areas = {a.id: a for a in spec.areas}
+    partners = {p.id for p in spec.partners}
+
+    for name, ids in (("gpu_types", [g.id for g in spec.gpu_types]),
+                      ("sites", [s.id for s in spec.sites]),
+                      ("areas", [a.id for a in spec.areas]),
+                      ("partners", [p.id for p in spec.partners]),
+                      ("procurement", [o.id for o in spec.procurement if o.id])):
+        for dup in _duplicates(ids):
+            add(name, f"id {dup!r} is used more than once")
+
+    for i, site in enumerate(spec.sites):
+        for j, g in enumerate(site.hosts):
+            if g not in types:
+                add(f"sites[{i}].hosts[{j}]", f"unknown GPU type {g!r}")
+
+    def hosts(site_id: str, g: str) -> bool:
+        site = sites[site_id]
+        return not site.hosts or g in site.hosts
+
+    for i, d in enumerate(spec.supply):
+        at = f"supply[{i}]"
+        if d.type not in types:
+            add(f"{at}.type", f"unknown GPU type {d.type!r}")
+        if d.site not in sites:
+            add(f"{at}.site", f"unknown site {d.site!r}")
+        elif d.type in types and not hosts(d.site, d.type):
+            add(f"{at}.site", f"site {d.site!r} cannot host GPU type {d.type!r}")
+        if d.period not in periods:
+            add(f"{at}.period", f"period {d.period!r} is outside the horizon")
+        if d.partner is not None and d.partner not in partners:
+            add(f"{at}.partner", f"unknown partner {d.partner!r}")
+
+    for i, o in enumerate(spec.procurement):
+        at = f"procurement[{i}]"
+        if o.type not in types:
+            add(f"{at}.type", f"unknown GPU type {o.type!r}")
+        if o.earliest_period not in periods:
+            add(f"{at}.earliest_period", f"period {o.earliest_period!r} is outside the horizon")
+        for j, s in enumerate(o.sites):
+            if s not in sites:
+                add(f"{at}.sites[{j}]", f"unknown site {s!r}")
+            elif o.type in types and not hosts(s, o.type):
+                add(f"{at}.sites[{j}]", f"site {s!r} cannot host GPU type {o.type!r}")
+
+    for i, a in enumerate(spec.areas):
+        if a.parent is not None and a.parent not in areas:
+            add(f"areas[{i}].parent", f"unknown area {a.parent!r}")
+    parent_edges = {a.id: [a.parent] if a.parent else [] for a in spec.areas}
+    cycle = _find_cycle(parent_edges)
+    if cycle:
+        add("areas", f"parent cycle: {' -> '.join(cycle)}")
+
+    project_ids = [p.id for p in spec.projects]
+    for dup in _duplicates(project_ids):
+        add("projects", f"project id {dup!r} is used more than once")
+    known_projects = set(project_ids)
+    for project, origin in zip(spec.projects, origins, strict=True):
+        problems.extend(_check_project(project, origin, periods, types, sites, areas, partners,
+                                       known_projects))
+    dep_edges = {p.id: list(p.depends_on) for p in spec.projects}
+    cycle = _find_cycle(dep_edges)
+    if cycle:
+        add("projects", f"dependency cycle: {' -> '.join(cycle)}")
+    return problems
+
+
+def _check_project(project: Project, origin: Origin, periods: dict[str, int], types: set[str],
+                   sites: dict, areas: dict, partners: set[str],
+                   known_projects: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(path: str, message: str) -> None:
+        problems.append(Problem(origin.file, f"{origin.path}.{path}", message))
+
+    if project.area not in areas:
+        add("area", f"unknown area {project.area!r}")
+    if project.partner is not None and project.partner not in partners:
+        add("partner", f"unknown partner {project.partner!r}")
+    w = project.window
+    first = 0
+    last = len(periods) - 1
+    if w.earliest_start is not None:
+        if w.earliest_start not in periods:
+            add("window.earliest_start", f"period {w.earliest_start!r} is outside the horizon")
+        else:
+            first = periods[w.earliest_start]
+    if w.latest_end is not None:
+        if w.latest_end not in periods:
+            add("window.latest_end", f"period {w.latest_end!r} is outside the horizon")
+        else:
+            last = periods[w.latest_end]
+    if last < first:
+        add("window", "latest_end is before earliest_start")
+    span = last - first + 1
+    request = project.request
+    if request.configurations is not None:
+        for dup in _duplicates(c.id for c in request.configurations):
+            add("request.configurations", f"configuration id {dup!r} is used more than once")
+        for j, c in enumerate(request.configurations):
+            for g in c.gpus:
+                if g not in types:
+                    add(f"request.configurations[{j}].gpus.{g}", f"unknown GPU type {g!r}")
+            duration = c.duration or w.duration
+            if duration > span and last >= first:
+                add(f"request.configurations[{j}].duration" if c.duration else "window.duration",
+                    f"runs {duration} periods but the window holds only {span}")
+        def placeable(c) -> bool:
+            return any(all(not s.hosts or g in s.hosts for g in c.gpus) for s in sites.values())
+
+        if all(c.gpus.keys() <= types for c in request.configurations) and not any(
+                placeable(c) for c in request.configurations):
+            add("request.configurations", "no site can host all the GPU types of any "
+                                          "configuration")
+    elif request.elastic is not None:
+        e = request.elastic
+        for j, g in enumerate(e.types):
+            if g not in types:
+                add(f"request.elastic.types[{j}]", f"unknown GPU type {g!r}")
+        for g in e.efficiency:
+            if g not in e.types:
+                add(f"request.elastic.efficiency.{g}",
+                    f"type {g!r} is not in request.elastic.types")
+        if w.duration > span and last >= first:
+            add("window.duration", f"runs {w.duration} periods but the window holds only {span}")
+        if set(e.types) <= types and not any(
+                not s.hosts or any(g in s.hosts for g in e.types) for s in sites.values()):
+            add("request.elastic.types", "no site can host any of these GPU types")
+    for field in ("depends_on", "excludes"):
+        for j, other in enumerate(getattr(project, field)):
+            if other == project.id:
+                add(f"{field}[{j}]", "a project cannot refer to itself")
+            elif other not in known_projects:
+                add(f"{field}[{j}]", f"unknown project {other!r}")
+    return problems

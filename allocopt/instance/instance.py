@@ -1,0 +1,146 @@
+"""The validated, immutable Instance that everything downstream reads."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from allocopt.errors import InstanceError
+from allocopt.instance.checks import check_spec
+from allocopt.instance.loaders import DEFAULT_LIMITS, Limits, Origin, load_spec
+from allocopt.instance.schema import Configuration, InstanceSpec, Project
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A checked instance with index maps; build it with `load_instance` or `from_spec`."""
+
+    spec: InstanceSpec
+    source: str = "<memory>"
+    origins: tuple[Origin, ...] = field(default=(), repr=False, compare=False)
+
+    @cached_property
+    def sha256(self) -> str:
+        """Fingerprint of the validated content, the same whether it came from YAML,
+        JSON or code."""
+        return hashlib.sha256(self.spec.model_dump_json().encode()).hexdigest()
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def periods(self) -> tuple[str, ...]:
+        return self.spec.periods
+
+    @property
+    def projects(self) -> tuple[Project, ...]:
+        return self.spec.projects
+
+    @cached_property
+    def period_index(self) -> dict[str, int]:
+        return {p: i for i, p in enumerate(self.spec.periods)}
+
+    @cached_property
+    def type_index(self) -> dict[str, int]:
+        return {g.id: i for i, g in enumerate(self.spec.gpu_types)}
+
+    @cached_property
+    def site_index(self) -> dict[str, int]:
+        return {s.id: i for i, s in enumerate(self.spec.sites)}
+
+    @cached_property
+    def area_index(self) -> dict[str, int]:
+        return {a.id: i for i, a in enumerate(self.spec.areas)}
+
+    @cached_property
+    def project_index(self) -> dict[str, int]:
+        return {p.id: i for i, p in enumerate(self.spec.projects)}
+
+    @cached_property
+    def partner_cofunding(self) -> dict[str, float]:
+        return {p.id: p.cofunding_share for p in self.spec.partners}
+
+    @cached_property
+    def hosts(self) -> np.ndarray:
+        """hosts[s, g]: site s can run GPU type g."""
+        out = np.zeros((len(self.spec.sites), len(self.spec.gpu_types)), dtype=bool)
+        for s, site in enumerate(self.spec.sites):
+            if not site.hosts:
+                out[s, :] = True
+            for g in site.hosts:
+                out[s, self.type_index[g]] = True
+        return out
+
+    @cached_property
+    def supply_cumulative(self) -> np.ndarray:
+        """supply[g, s, t]: units on hand in period t (deliveries accumulate)."""
+        arrivals = np.zeros((len(self.spec.gpu_types), len(self.spec.sites), len(self.periods)))
+        for d in self.spec.supply:
+            arrivals[self.type_index[d.type], self.site_index[d.site],
+                     self.period_index[d.period]] += d.units
+        return np.cumsum(arrivals, axis=2)
+
+    @cached_property
+    def area_lineage(self) -> dict[str, tuple[str, ...]]:
+        """Each area with its ancestors, nearest first: a project counts towards all."""
+        parent = {a.id: a.parent for a in self.spec.areas}
+        out = {}
+        for a in self.spec.areas:
+            chain = [a.id]
+            while parent[chain[-1]] is not None:
+                chain.append(parent[chain[-1]])
+            out[a.id] = tuple(chain)
+        return out
+
+    @cached_property
+    def area_weight(self) -> dict[str, float]:
+        """Effective weight: the product of an area's weight and its ancestors'."""
+        weight = {a.id: a.weight for a in self.spec.areas}
+        return {a: float(np.prod([weight[k] for k in chain]))
+                for a, chain in self.area_lineage.items()}
+
+    def window(self, project: Project) -> tuple[int, int]:
+        """First and last period index (inclusive) in which `project` may run."""
+        w = project.window
+        first = self.period_index[w.earliest_start] if w.earliest_start else 0
+        last = self.period_index[w.latest_end] if w.latest_end else len(self.periods) - 1
+        return first, last
+
+    def duration(self, project: Project, config: Configuration | None = None) -> int:
+        if config is not None and config.duration is not None:
+            return config.duration
+        return project.window.duration
+
+    def late_penalty(self, project: Project) -> float:
+        if project.late_start_penalty is not None:
+            return project.late_start_penalty
+        return self.spec.policy.late_start_penalty
+
+    def start_factor(self, project: Project, start: int) -> float:
+        """Share of a project's value kept when it starts at period index `start`:
+        max(0, 1 - penalty x periods late)."""
+        first, _ = self.window(project)
+        return max(0.0, 1.0 - self.late_penalty(project) * (start - first))
+
+
+def from_spec(spec: InstanceSpec, source: str = "<memory>",
+              origins: list[Origin] | None = None) -> Instance:
+    """Check cross-references of a spec built in code (or loaded) and wrap it."""
+    if origins is None:
+        origins = [Origin(source, f"projects[{i}]") for i in range(len(spec.projects))]
+    problems = check_spec(spec, source, origins)
+    if problems:
+        raise InstanceError(problems)
+    return Instance(spec=spec, source=source, origins=tuple(origins))
+
+
+def load_instance(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Instance:
+    """Load, validate and cross-check an instance file (YAML or JSON)."""
+    path = Path(path)
+    spec, origins = load_spec(path, limits)
+    return from_spec(spec, str(path), origins)

@@ -1,0 +1,230 @@
+"""The instance schema: every entity of the domain as a validated, immutable type.
+
+Field-level rules live here (types, ranges, one request form per project); rules
+that relate one entity to another (unknown ids, cycles, windows outside the
+horizon) live in `checks.py`, so that every problem is reported in one pass.
+Quantities carry their unit in the name: `power_kw`, `power_mw`, `price`
+(in `policy.budget.currency` units).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\s|+:,]+$")]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=10_000_000)]
+PositiveCount = Annotated[int, Field(ge=1, le=10_000_000)]
+PeriodId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class GpuType(_Strict):
+    """A kind of accelerator; `perf` is throughput relative to one H100 (= 1.0)."""
+
+    id: Id
+    name: str = ""
+    vendor: str = ""
+    memory_gb: NonNegative = 0.0
+    perf: Positive = 1.0
+    power_kw: NonNegative = 0.0
+    node_size: PositiveCount = 8
+    export_controlled: bool = False
+    opex_per_period: NonNegative = 0.0
+
+
+class Site(_Strict):
+    """A data centre. `hosts` lists the GPU types it can run; empty means all."""
+
+    id: Id
+    name: str = ""
+    power_mw: NonNegative
+    pue: Annotated[float, Field(ge=1.0, le=5.0)] = 1.3
+    hosts: tuple[Id, ...] = ()
+
+
+class Delivery(_Strict):
+    """Units of a type arriving at a site in a period; deliveries accumulate."""
+
+    type: Id
+    site: Id
+    period: PeriodId
+    units: Count
+    partner: Id | None = None
+
+
+class ProcurementOption(_Strict):
+    """A type that may be bought: price per unit, earliest arrival, export quota."""
+
+    id: Id | None = None
+    type: Id
+    price: NonNegative
+    earliest_period: PeriodId
+    max_units: Count
+    sites: tuple[Id, ...] = ()
+    delivery_risk: Fraction = 0.0
+
+
+class Area(_Strict):
+    """A national priority area; shares are of awarded performance-equivalent GPU-periods."""
+
+    id: Id
+    name: str = ""
+    weight: NonNegative = 1.0
+    min_share: Fraction = 0.0
+    max_share: Fraction = 1.0
+    parent: Id | None = None
+
+    @model_validator(mode="after")
+    def _shares_ordered(self) -> Area:
+        if self.min_share > self.max_share:
+            raise ValueError("min_share must be <= max_share")
+        return self
+
+
+class Partner(_Strict):
+    """A public or private organisation; `cofunding_share` of its projects' operating cost
+    is paid by the partner rather than the public budget."""
+
+    id: Id
+    name: str = ""
+    kind: str = "private"
+    cofunding_share: Fraction = 0.0
+
+
+class Window(_Strict):
+    """When a project may run: it starts no earlier than `earliest_start`, ends no later
+    than `latest_end` (both period ids, inclusive) and runs `duration` periods."""
+
+    earliest_start: PeriodId | None = None
+    latest_end: PeriodId | None = None
+    duration: PositiveCount = 1
+
+
+class Configuration(_Strict):
+    """One alternative bundle, e.g. 64 H200; `value` defaults to its
+    performance-equivalent GPU-periods."""
+
+    id: Id
+    gpus: dict[Id, PositiveCount] = Field(min_length=1)
+    value: NonNegative | None = None
+    duration: PositiveCount | None = None
+
+
+class Elastic(_Strict):
+    """Any size between `min_gpus` (> 0: a funded project holds GPUs) and `max_gpus`,
+    counted in performance-equivalent GPUs: a GPU of type g counts `efficiency[g]`
+    (default: the type's `perf`)."""
+
+    min_gpus: Positive
+    max_gpus: Positive
+    types: tuple[Id, ...] = Field(min_length=1)
+    efficiency: dict[Id, Positive] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _range(self) -> Elastic:
+        if self.min_gpus > self.max_gpus:
+            raise ValueError("min_gpus must be <= max_gpus")
+        return self
+
+
+class Request(_Strict):
+    """Exactly one of the two request forms."""
+
+    configurations: tuple[Configuration, ...] | None = None
+    elastic: Elastic | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Request:
+        if (self.configurations is None) == (self.elastic is None):
+            raise ValueError("give exactly one of 'configurations' or 'elastic'")
+        if self.configurations is not None and len(self.configurations) == 0:
+            raise ValueError("configurations: at least one is needed")
+        return self
+
+
+class Project(_Strict):
+    id: Id
+    title: str = ""
+    owner: str = ""
+    partner: Id | None = None
+    area: Id
+    score: Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)] = 1.0
+    window: Window = Window()
+    mandatory: bool = False
+    depends_on: tuple[Id, ...] = ()
+    excludes: tuple[Id, ...] = ()
+    late_start_penalty: Fraction | None = None
+    request: Request
+
+
+class Objective(StrEnum):
+    WEIGHTED = "weighted"
+
+
+class Granularity(StrEnum):
+    """GPU: whole GPUs; NODE: whole nodes of `node_size`; FRACTIONAL: time-shared GPUs."""
+
+    GPU = "gpu"
+    NODE = "node"
+    FRACTIONAL = "fractional"
+
+
+class Budget(_Strict):
+    """Limits on public spending; absent limits do not apply."""
+
+    currency: str = "units"
+    capex: NonNegative | None = None
+    opex: NonNegative | None = None
+    total: NonNegative | None = None
+
+
+class Policy(_Strict):
+    """The objective and rules. `late_start_penalty` is the fraction of value lost per
+    period a project starts after its earliest start."""
+
+    objective: Objective = Objective.WEIGHTED
+    granularity: Granularity = Granularity.GPU
+    late_start_penalty: Fraction = 0.0
+    budget: Budget = Budget()
+
+
+class ProjectTable(_Strict):
+    """A CSV table of projects, resolved relative to the instance file."""
+
+    csv: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class InstanceSpec(_Strict):
+    """What an instance file holds, before cross-reference checks."""
+
+    name: str = "instance"
+    description: str = ""
+    periods: tuple[PeriodId, ...] = Field(min_length=1)
+    gpu_types: tuple[GpuType, ...] = Field(min_length=1)
+    sites: tuple[Site, ...] = Field(min_length=1)
+    supply: tuple[Delivery, ...] = ()
+    procurement: tuple[ProcurementOption, ...] = ()
+    areas: tuple[Area, ...] = Field(min_length=1)
+    partners: tuple[Partner, ...] = ()
+    projects: tuple[Project, ...] = ()
+    project_tables: tuple[ProjectTable, ...] = ()
+    policy: Policy = Policy()
+
+    @field_validator("periods")
+    @classmethod
+    def _unique_periods(cls, periods: tuple[str, ...]) -> tuple[str, ...]:
+        seen = set()
+        for p in periods:
+            if p in seen:
+                raise ValueError(f"period {p!r} is listed twice")
+            seen.add(p)
+        return periods

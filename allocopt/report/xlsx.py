@@ -1,0 +1,105 @@
+"""allocation.xlsx: the report's tables for planners who work in spreadsheets.
+
+Sheets: summary, projects, allocation (GPUs by type, site and period), areas, and
+shadow_prices when the folder has them. Numbers are stored as numbers; every text
+cell is forced to be text, so a title such as "=HYPERLINK(…)" stays a string and is
+never evaluated as a formula.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+
+from allocopt.report.folder import ResultsFolder, number
+from allocopt.report.tables import Report
+
+_NUMERIC_PROJECT_COLUMNS = {"gpus_awarded", "gpus_requested", "perf_gpus_awarded",
+                            "perf_gpus_requested", "value"}
+
+
+def _sheet(wb, title: str, head: list[str], rows: list[list], widths: dict[int, int] | None = None,
+           formats: dict[int, str] | None = None):
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title)
+    ws.append(head)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE3EA")
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+            elif formats and c - 1 in formats:
+                cell.number_format = formats[c - 1]
+    ws.freeze_panes = "A2"
+    if rows:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(head))}{len(rows) + 1}"
+    for c, name in enumerate(head, start=1):
+        width = (widths or {}).get(c - 1) or min(60, max(10, len(name) + 2))
+        ws.column_dimensions[get_column_letter(c)].width = width
+    return ws
+
+
+def render_xlsx(r: Report, folder: ResultsFolder, available: dict | None = None) -> bytes:
+    """The workbook as bytes. `available` maps (type, site, period) → GPUs on hand."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    h = r.headline
+    spend = h.spend or {}
+    summary = [
+        ["instance", h.title], ["status", h.status], ["objective", h.objective],
+        ["bound", h.bound], ["gap", h.gap], ["backend", h.backend], ["wall_s", h.wall_s],
+        ["instance_sha256", h.sha256], ["projects", h.projects], ["funded_projects", h.funded],
+        ["verified", str(h.verified).lower()], ["currency", spend.get("currency", "")],
+        ["spend_capex", spend.get("capex")], ["spend_opex_public", spend.get("opex_public")],
+        ["spend_total", spend.get("total")], ["allocopt_version", h.version]]
+    _sheet(wb, "summary", ["figure", "value"], summary, widths={0: 22, 1: 70})
+    cols = list(folder.projects[0].keys()) if folder.projects else []
+    why_of = {p["project"]: p.why for p in r.unfunded}
+    rows = []
+    for p in folder.projects:
+        row = [(number(p[c]) if p[c] != "" else None) if c in _NUMERIC_PROJECT_COLUMNS else p[c]
+               for c in cols]
+        w = why_of.get(p["project"])
+        row += [str(w.rule) if w else "", w.text if w else "",
+                "; ".join(w.details) if w else "", w.distance if w else "",
+                w.ratio if w and w.ratio is not None else None]
+        rows.append(row)
+    _sheet(wb, "projects", [*cols, "kept_out_by", "why", "details", "distance",
+                            "value_ratio"], rows, widths={1: 44, 2: 30, 17: 60, 18: 60})
+    use: dict[tuple[str, str, str], float] = defaultdict(float)
+    for a in folder.allocation:
+        use[(a["gpu_type"], a["site"], a["period"])] += number(a["gpus"])
+    period_order = {p: k for k, p in enumerate(r.periods)}
+    keys = sorted(set(use) | set(available or {}),
+                  key=lambda k: (k[0], k[1], period_order.get(k[2], len(period_order)), k[2]))
+    if available is not None:
+        rows = [[g, s, t, use.get((g, s, t), 0.0), available.get((g, s, t), 0.0)]
+                for g, s, t in keys]
+        head = ["gpu_type", "site", "period", "gpus", "available"]
+    else:
+        rows = [[g, s, t, use[(g, s, t)]] for g, s, t in keys]
+        head = ["gpu_type", "site", "period", "gpus"]
+    _sheet(wb, "allocation", head, rows, formats={3: "#,##0.##", 4: "#,##0.##"})
+    rows = [[a.id, a.name, a.funded, a.projects, a.perf_requested, a.perf_awarded,
+             a.perf_gpu_periods, a.share, a.min_share, a.max_share, a.standing]
+            for a in r.areas]
+    _sheet(wb, "areas", ["area", "name", "funded_projects", "projects", "perf_gpus_requested",
+                         "perf_gpus_awarded", "perf_gpu_periods", "share", "min_share", "max_share",
+                         "standing"], rows,
+           formats={6: "#,##0.0", 7: "0.0%", 8: "0.0%", 9: "0.0%"})
+    if folder.shadow_prices is not None:
+        head = list(folder.shadow_prices[0].keys()) if folder.shadow_prices else [
+            "rule", "key", "dual"]
+        rows = [[number(x[c]) if c == "dual" else x[c] for c in head]
+                for x in folder.shadow_prices]
+        _sheet(wb, "shadow_prices", head, rows)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

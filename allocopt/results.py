@@ -1,0 +1,335 @@
+"""The results folder: summary.json, allocation.csv, projects.csv, purchases.csv.
+
+Written atomically: everything goes to a hidden sibling folder first, which then
+takes the place of the target, so a crash never leaves a half-written folder and an
+earlier result is replaced only when the new one is complete. Reading a folder back
+gives a Solution that `verify` re-checks from the rows alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from allocopt.backends.base import Status
+from allocopt.errors import ResultsError
+from allocopt.instance import Instance
+from allocopt.solution import Award, Purchase, Solution
+from allocopt.verify import Violation
+
+ALLOCATION_COLUMNS = ("project", "gpu_type", "site", "period", "gpus")
+PROJECT_COLUMNS = ("project", "title", "owner", "area", "partner", "mandatory", "funded",
+                   "configuration", "site", "start", "end", "gpus_awarded", "gpus_requested",
+                   "perf_gpus_awarded", "perf_gpus_requested", "value")
+PURCHASE_COLUMNS = ("option", "gpu_type", "site", "period", "units", "cost")
+
+
+def _num(x: float) -> str:
+    """Numbers as written in CSV: integers without a decimal point, others with repr."""
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def _csv(columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _config(project, configuration: str | None):
+    if project.request.configurations is None:
+        return None
+    return next(c for c in project.request.configurations if c.id == configuration)
+
+
+def award_value(instance: Instance, award: Award) -> tuple[float, float]:
+    """(performance-equivalent GPUs held, weighted value) of one award."""
+    project = instance.projects[instance.project_index[award.project]]
+    types = instance.spec.gpu_types
+    perf = {g.id: g.perf for g in types}
+    factor = instance.start_factor(project, instance.period_index[award.start])
+    weight = instance.area_weight[project.area] * project.score
+    config = _config(project, award.configuration)
+    if config is None:
+        e = project.request.elastic
+        size = sum(n * e.efficiency.get(g, perf[g]) for g, n in award.gpus.items())
+        return size, weight * size * project.window.duration * factor
+    size = sum(n * perf[g] for g, n in config.gpus.items())
+    d = instance.duration(project, config)
+    value = config.value if config.value is not None else size * d
+    return size, weight * value * factor
+
+
+def requested(instance: Instance, project) -> tuple[str, float]:
+    """(GPUs, performance-equivalent GPUs) of the largest configuration; an elastic
+    request has no GPU count of its own, only max_gpus performance-equivalent GPUs."""
+    if project.request.configurations is None:
+        return "", project.request.elastic.max_gpus
+    perf = {g.id: g.perf for g in instance.spec.gpu_types}
+    sizes = [(sum(c.gpus.values()), sum(n * perf[g] for g, n in c.gpus.items()))
+             for c in project.request.configurations]
+    gpus, perf_gpus = max(sizes, key=lambda x: (x[1], x[0]))
+    return _num(gpus), perf_gpus
+
+
+def summarise(instance: Instance, solution: Solution) -> dict[str, Any]:
+    """Figures a reader wants first: spending, GPUs used per type, shares per area."""
+    spec = instance.spec
+    idx = instance.period_index
+    used = defaultdict(float)
+    opex = 0.0
+    area_gp = defaultdict(float)
+    area_funded = defaultdict(int)
+    cofund = instance.partner_cofunding
+    types = {g.id: g for g in spec.gpu_types}
+    for a in solution.awards:
+        project = instance.projects[instance.project_index[a.project]]
+        periods = idx[a.end] - idx[a.start] + 1
+        size, _ = award_value(instance, a)
+        for area in instance.area_lineage[project.area]:
+            area_gp[area] += size * periods
+            area_funded[area] += 1
+        share = 1.0 - cofund.get(project.partner, 0.0) if project.partner else 1.0
+        for g, n in a.gpus.items():
+            opex += n * types[g].opex_per_period * periods * share
+            for t in range(idx[a.start], idx[a.end] + 1):
+                used[(g, t)] += n
+    capex = sum(b.units * spec.procurement[_option_index(instance, b.option)].price
+                for b in solution.purchases)
+    total_gp = sum(area_gp[a.id] for a in spec.areas if a.parent is None)
+    on_hand = instance.supply_cumulative.sum(axis=1)
+    return {
+        "spend": {"currency": spec.policy.budget.currency, "capex": capex, "opex_public": opex,
+                  "total": capex + opex},
+        "gpus_by_type": {
+            g.id: {"peak_allocated": max((used[(g.id, t)] for t in range(len(instance.periods))),
+                                         default=0.0),
+                   "on_hand_end": float(on_hand[k, -1]),
+                   "bought": sum(b.units for b in solution.purchases if b.gpu_type == g.id)}
+            for k, g in enumerate(spec.gpu_types)},
+        "areas": {
+            a.id: {"funded_projects": area_funded[a.id],
+                   "projects": sum(1 for p in instance.projects
+                                   if a.id in instance.area_lineage[p.area]),
+                   "perf_gpu_periods": area_gp[a.id],
+                   "share": area_gp[a.id] / total_gp if total_gp else 0.0,
+                   "min_share": a.min_share, "max_share": a.max_share}
+            for a in spec.areas},
+    }
+
+
+def _option_index(instance: Instance, label: str) -> int:
+    for k, o in enumerate(instance.spec.procurement):
+        if (o.id or f"{o.type}#{k}") == label:
+            return k
+    raise ResultsError(f"unknown procurement option {label!r}")
+
+
+def render(instance: Instance, solution: Solution, options: dict[str, Any],
+           violations: list[Violation], version: str) -> dict[str, str]:
+    """File name -> contents of a results folder."""
+    idx = instance.period_index
+    awards = {a.project: a for a in solution.awards}
+    allocation_rows = []
+    for a in solution.awards:
+        for g, n in a.gpus.items():
+            for t in range(idx[a.start], idx[a.end] + 1):
+                allocation_rows.append((a.project, g, a.site, instance.periods[t], _num(n)))
+    project_rows = []
+    for p in instance.projects:
+        a = awards.get(p.id)
+        size, value = award_value(instance, a) if a else (0.0, 0.0)
+        project_rows.append((
+            p.id, p.title, p.owner, p.area, p.partner or "", str(p.mandatory).lower(),
+            str(a is not None).lower(), (a.configuration or "elastic") if a else "",
+            a.site if a else "", a.start if a else "", a.end if a else "",
+            _num(sum(a.gpus.values())) if a else "0", requested(instance, p)[0],
+            _num(round(size, 9)), _num(round(requested(instance, p)[1], 9)),
+            _num(round(value, 9))))
+    purchase_rows = [(b.option, b.gpu_type, b.site, b.period, _num(b.units),
+                      _num(b.units * instance.spec.procurement[
+                          _option_index(instance, b.option)].price))
+                     for b in solution.purchases]
+    summary = {
+        "status": solution.status.value,
+        "interrupted": solution.interrupted,
+        "objective": solution.objective,
+        "bound": solution.bound,
+        "gap": solution.gap,
+        "lp_bound": solution.lp_bound,
+        "root_gap": solution.root_gap,
+        "backend": solution.backend,
+        "wall_s": round(solution.wall_s, 3),
+        "build_s": round(solution.build_s, 3),
+        "instance": instance.name,
+        "instance_sha256": instance.sha256,
+        "allocopt_version": version,
+        "policy": instance.spec.policy.model_dump(mode="json"),
+        "options": options,
+        "projects": len(instance.projects),
+        "funded_projects": len(solution.awards),
+        "verified": not violations,
+        "violations": [str(v) for v in violations],
+        **summarise(instance, solution),
+    }
+    return {
+        "summary.json": json.dumps(summary, indent=2, sort_keys=False) + "\n",
+        "allocation.csv": _csv(ALLOCATION_COLUMNS, allocation_rows),
+        "projects.csv": _csv(PROJECT_COLUMNS, project_rows),
+        "purchases.csv": _csv(PURCHASE_COLUMNS, purchase_rows),
+    }
+
+
+def write_folder(out_dir: str | Path, files: dict[str, str]) -> Path:
+    """Write `files` into `out_dir` atomically, replacing an earlier folder only once
+    the new one is complete."""
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        for name, text in files.items():
+            with open(staging / name, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+        staging.chmod(0o755)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+            old.rmdir()
+            out.rename(old)
+            staging.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out
+
+
+def write_results(out_dir: str | Path, instance: Instance, solution: Solution,
+                  options: dict[str, Any], violations: list[Violation] | None = None) -> Path:
+    from allocopt import __version__
+
+    return write_folder(out_dir, render(instance, solution, options, violations or [],
+                                        __version__))
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return list(csv.DictReader(f))
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot read ({exc.strerror})") from None
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise ResultsError(f"{path}: not a readable CSV file ({exc})") from None
+
+
+def read_solution(instance: Instance, folder: str | Path) -> tuple[Solution, list[Violation]]:
+    """Rebuild a Solution from a results folder, trusting nothing but its rows.
+
+    Awards come from allocation.csv; a project whose rows are not one site over
+    consecutive periods with the same GPUs in each (a steady allocation) is reported
+    as a `steady` violation, and projects.csv must agree with allocation.csv.
+    """
+    folder = Path(folder)
+    try:
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ResultsError(f"{folder / 'summary.json'}: cannot read ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"{folder / 'summary.json'}: invalid JSON ({exc.msg})") from None
+    allocation = _read_csv(folder / "allocation.csv")
+    projects = _read_csv(folder / "projects.csv")
+    purchases = _read_csv(folder / "purchases.csv") if (folder / "purchases.csv").exists() else []
+    problems: list[Violation] = []
+    idx = instance.period_index
+    rows_of: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for k, row in enumerate(allocation, start=2):
+        try:
+            float(row["gpus"])
+            idx[row["period"]]
+        except (KeyError, ValueError, TypeError):
+            raise ResultsError(f"{folder / 'allocation.csv'}: row {k} is malformed") from None
+        rows_of[row["project"]].append(row)
+    listed = {r.get("project"): r for r in projects}
+    awards = []
+    for project_id, rows in rows_of.items():
+        sites = {r["site"] for r in rows}
+        periods = sorted({idx[r["period"]] for r in rows})
+        per_type: dict[str, dict[int, float]] = defaultdict(dict)
+        for r in rows:
+            t = idx[r["period"]]
+            per_type[r["gpu_type"]][t] = per_type[r["gpu_type"]].get(t, 0.0) + float(r["gpus"])
+        steady = (len(sites) == 1 and periods == list(range(periods[0], periods[-1] + 1))
+                  and all(set(v) == set(periods) and len(set(v.values())) == 1
+                          for v in per_type.values()))
+        if not steady:
+            problems.append(Violation("steady", f"project {project_id}: allocation.csv rows are "
+                                                "not one steady allocation at one site"))
+        row = listed.get(project_id)
+        if row is None or row.get("funded") != "true":
+            problems.append(Violation("assignment", f"project {project_id} holds GPUs in "
+                                                    "allocation.csv but projects.csv does not "
+                                                    "list it as funded"))
+        config = (row or {}).get("configuration") or "elastic"
+        awards.append(Award(
+            project=project_id, configuration=None if config == "elastic" else config,
+            site=sorted(sites)[0], start=instance.periods[periods[0]],
+            end=instance.periods[periods[-1]],
+            gpus={g: max(v.values()) for g, v in sorted(per_type.items())}))
+    for project_id, row in listed.items():
+        if row.get("funded") == "true" and project_id not in rows_of:
+            project = instance.projects[instance.project_index[project_id]] \
+                if project_id in instance.project_index else None
+            if project is not None and row.get("start") in idx and row.get("end") in idx:
+                config = row.get("configuration") or "elastic"
+                awards.append(Award(project_id, None if config == "elastic" else config,
+                                    row.get("site", ""), row["start"], row["end"], {}))
+    order = instance.project_index
+    awards.sort(key=lambda a: order.get(a.project, len(order)))
+    bought = []
+    for k, row in enumerate(purchases, start=2):
+        try:
+            bought.append(Purchase(row["option"], row["gpu_type"], row["site"], row["period"],
+                                   float(row["units"])))
+        except (KeyError, ValueError, TypeError):
+            raise ResultsError(f"{folder / 'purchases.csv'}: row {k} is malformed") from None
+    try:
+        status = Status(summary.get("status"))
+    except ValueError:
+        raise ResultsError(f"{folder / 'summary.json'}: unknown status "
+                           f"{summary.get('status')!r}") from None
+    solution = Solution(status=status, objective=summary.get("objective"),
+                        lp_bound=summary.get("lp_bound"),
+                        bound=summary.get("bound"), gap=summary.get("gap"),
+                        backend=str(summary.get("backend", "")),
+                        wall_s=float(summary.get("wall_s") or 0.0), awards=awards,
+                        purchases=bought)
+    if summary.get("instance_sha256") not in (None, instance.sha256):
+        problems.append(Violation("instance", "summary.json was written for a different "
+                                              "instance (instance_sha256 differs)"))
+    return solution, problems
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write a file via a temporary sibling and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

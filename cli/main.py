@@ -1,0 +1,295 @@
+"""The `allocopt` command: parse options, call the library, print, write.
+
+Heavy modules (numpy, OR-Tools) are imported inside the commands so that
+`allocopt --help` answers at once. Domain errors become clean messages with the
+exit codes of the contract: 0 ok, 1 verification failed, 2 bad input, 3 infeasible,
+4 no solution within the limits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from allocopt_cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_INFEASIBLE,
+    EXIT_NO_SOLUTION,
+    EXIT_VIOLATED,
+    Failure,
+    instance_path,
+    limits_options,
+    load,
+)
+from allocopt_cli.report import compare, report
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="allocopt", prog_name="allocopt")
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+def cli(debug: bool) -> None:
+    """Optimal, verified allocation of GPUs to national priority projects."""
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=instance_path)
+@limits_options
+def validate(files: tuple[Path, ...], **limits) -> None:
+    """Check instance FILES; print one line per problem (exit 2 if any)."""
+    lines: list[str] = []
+    for f in files:
+        try:
+            instance = load(f, **limits)
+        except Failure as exc:
+            lines.extend(exc.lines)
+            continue
+        click.echo(f"{f}: valid ({len(instance.projects)} projects, "
+                   f"{len(instance.spec.gpu_types)} GPU types, {len(instance.spec.sites)} sites, "
+                   f"{len(instance.periods)} periods)")
+    if lines:
+        raise Failure(lines, EXIT_BAD_INPUT)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the instance file's JSON Schema (for editors and validators)."""
+    import json
+
+    from allocopt.instance.schema import InstanceSpec
+
+    click.echo(json.dumps(InstanceSpec.model_json_schema(), indent=2))
+
+
+@cli.command()
+@click.argument("file", type=instance_path)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Results folder [default: results/<instance file stem>].")
+@click.option("--backend", default="scip", show_default=True, help="Solver backend.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
+              help="Seconds; the best allocation found by then is returned with its gap.")
+@click.option("--gap", type=click.FloatRange(0, 1), default=1e-4, show_default=True,
+              help="Relative optimality gap at which to stop.")
+@click.option("--threads", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--warm-start", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Seed the solver with the allocation in an earlier results folder.")
+@click.option("--verbose", "-v", is_flag=True, help="Stream the solver's log.")
+@limits_options
+def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | None, gap: float,
+          threads: int, seed: int, warm_start: Path | None, verbose: bool, **limits) -> None:
+    """Solve instance FILE, verify the allocation and write the results folder."""
+    instance = load(file, **limits)
+    from allocopt.backends import REGISTRY, SolveOptions, Status
+    from allocopt.errors import BackendError
+    from allocopt.pipeline import VerificationError
+    from allocopt.pipeline import solve as run
+    from allocopt.results import write_results
+
+    if backend not in REGISTRY:
+        raise click.BadParameter(f"choose from {', '.join(REGISTRY)}", param_hint="--backend")
+    options = SolveOptions(time_limit_s=time_limit, gap=gap, threads=threads, seed=seed,
+                           verbose=verbose)
+    previous = None
+    if warm_start is not None:
+        from allocopt.errors import ResultsError
+        from allocopt.results import read_solution
+
+        try:
+            previous, _ = read_solution(instance, warm_start)
+        except ResultsError as exc:
+            raise Failure([f"--warm-start: {exc}"], EXIT_BAD_INPUT) from None
+    try:
+        with stop_on_signals() as stop:
+            solution = run(instance, backend=backend, warm_start=previous,
+                           options=replace(options, stop=stop))
+    except BackendError as exc:
+        raise Failure([f"backend {backend}: {exc}"], EXIT_BAD_INPUT) from None
+    except VerificationError as exc:
+        raise Failure(["the solver's allocation breaks rules; nothing was written:",
+                       *str(exc).splitlines()], EXIT_VIOLATED) from None
+    if solution.status is Status.INFEASIBLE:
+        from allocopt.diagnose import diagnose
+
+        lines = [f"{file}: infeasible: no allocation satisfies every rule. Conflicting rules:"]
+        lines += [f"  {c}" for c in diagnose(instance)]
+        raise Failure(lines, EXIT_INFEASIBLE)
+    if not solution.status.has_solution:
+        code = stop.signal_exit_code if solution.interrupted else EXIT_NO_SOLUTION
+        raise Failure([f"{file}: {solution.status.value}: no allocation found "
+                       f"({'interrupted: ' if solution.interrupted else ''}{solution.message}); "
+                       "nothing was written"], code)
+    out = out_dir or Path("results") / file.stem
+    recorded = {"backend": backend, "time_limit_s": time_limit, "gap": gap, "threads": threads,
+                "seed": seed, "warm_start": str(warm_start) if warm_start else None}
+    write_results(out, instance, solution, recorded)
+    print_summary(instance, solution, out)
+    if solution.interrupted:
+        raise Failure([f"interrupted: wrote the best allocation found so far to {out} "
+                       f"(gap {solution.gap})"], stop.signal_exit_code)
+
+
+class _Stop(threading.Event):
+    """Set by SIGINT or SIGTERM; remembers which, for the conventional exit code."""
+
+    signal_exit_code = 130
+
+
+@contextlib.contextmanager
+def stop_on_signals():
+    """SIGINT and SIGTERM ask the running solve to stop and keep its best allocation."""
+    stop = _Stop()
+
+    def handle(signum, frame) -> None:
+        stop.signal_exit_code = 128 + signum
+        stop.set()
+
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError):  # not on the main thread: no handlers
+            previous[sig] = signal.signal(sig, handle)
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def print_summary(instance, solution, out: Path) -> None:
+    from allocopt.results import summarise
+
+    gap = "n/a" if solution.gap is None else f"{100 * solution.gap:.4f} %"
+    root = "n/a" if solution.root_gap is None else f"{100 * solution.root_gap:.4f} %"
+    click.echo(f"{instance.name}: {solution.status.value}, objective {solution.objective:,.4f}, "
+               f"bound {solution.bound:,.4f}, gap {gap}, {solution.backend}, "
+               f"{solution.wall_s:.2f} s solve + {solution.build_s:.2f} s build")
+    click.echo(f"LP relaxation bound {solution.lp_bound or float('nan'):,.4f} (root gap {root})")
+    click.echo(f"funded {len(solution.awards)} of {len(instance.projects)} projects; "
+               "allocation verified")
+    figures = summarise(instance, solution)
+    click.echo("by area (funded/projects, share of performance-equivalent GPU-periods):")
+    for area, a in figures["areas"].items():
+        click.echo(f"  {area:<24} {a['funded_projects']:>5}/{a['projects']:<5} "
+                   f"{100 * a['share']:6.2f} %")
+    click.echo("by GPU type (peak allocated / on hand at end, bought):")
+    for g, t in figures["gpus_by_type"].items():
+        click.echo(f"  {g:<24} {t['peak_allocated']:>9,.0f} / {t['on_hand_end']:<9,.0f} "
+                   f"+{t['bought']:,.0f}")
+    spend = figures["spend"]
+    click.echo(f"public spend: capex {spend['capex']:,.2f} + opex {spend['opex_public']:,.2f} "
+               f"{spend['currency']}")
+    click.echo(f"wrote {out}/summary.json, allocation.csv, projects.csv, purchases.csv")
+
+
+@cli.command()
+@click.argument("file", type=instance_path)
+@click.argument("results", type=click.Path(file_okay=False, path_type=Path))
+@limits_options
+def verify(file: Path, results: Path, **limits) -> None:
+    """Re-check every rule from the results folder RESULTS alone (exit 1 if any fails)."""
+    instance = load(file, **limits)
+    from allocopt.errors import ResultsError
+    from allocopt.results import read_solution
+    from allocopt.verify import verify as check
+
+    try:
+        solution, problems = read_solution(instance, results)
+    except ResultsError as exc:
+        raise Failure([str(exc)], EXIT_BAD_INPUT) from None
+    problems += check(instance, solution)
+    if problems:
+        raise Failure([f"{results}: {len(problems)} rule(s) violated:",
+                       *(f"  {p}" for p in problems)], EXIT_VIOLATED)
+    click.echo(f"{results}: all rules hold ({len(solution.awards)} funded projects, "
+               f"objective {solution.objective})")
+
+
+@cli.command()
+@click.argument("file", type=instance_path)
+@click.option("--format", "fmt", type=click.Choice(["mps", "lp"]), default="mps",
+              show_default=True)
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here instead of standard output.")
+@limits_options
+def export(file: Path, fmt: str, out_file: Path | None, **limits) -> None:
+    """Write the model of FILE as MPS or LP text, for any other solver."""
+    instance = load(file, **limits)
+    from allocopt.export import export_model
+    from allocopt.results import write_text_atomic
+
+    text = export_model(instance, fmt)
+    if out_file is None:
+        click.echo(text, nl=False)
+    else:
+        write_text_atomic(out_file, text)
+
+
+@cli.command()
+@click.option("--projects", type=click.IntRange(1, 100_000), default=2000, show_default=True)
+@click.option("--gpus", type=click.IntRange(1), default=10_000, show_default=True)
+@click.option("--types", type=click.IntRange(1, 12), default=8, show_default=True)
+@click.option("--sites", type=click.IntRange(1, 16), default=3, show_default=True)
+@click.option("--periods", type=click.IntRange(1, 60), default=12, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Instance file to write (.yaml or .json).")
+def generate(projects: int, gpus: int, types: int, sites: int, periods: int, seed: int,
+             out_file: Path) -> None:
+    """Write a seeded synthetic national instance."""
+    import json
+
+    import yaml
+
+    from allocopt.instance.generator import generate as make
+    from allocopt.results import write_text_atomic
+
+    spec = make(projects=projects, gpus=gpus, types=types, sites=sites, periods=periods,
+                seed=seed)
+    data = spec.model_dump(mode="json", exclude_defaults=True)
+    text = (json.dumps(data, indent=1) if out_file.suffix.lower() == ".json"
+            else yaml.safe_dump(data, sort_keys=False, width=100))
+    write_text_atomic(out_file, text)
+    click.echo(f"wrote {out_file}: {projects} projects, {gpus} GPUs, {types} types, "
+               f"{sites} sites, {periods} periods (seed {seed})")
+
+
+@cli.command()
+def backends() -> None:
+    """List the solver backends and whether they are installed here."""
+    from allocopt.backends import REGISTRY
+
+    for name, backend in REGISTRY.items():
+        version = backend.version()
+        click.echo(f"{name:<8} {version or 'not installed'}")
+
+
+cli.add_command(report)
+cli.add_command(compare)
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv[1:]
+    try:
+        cli.main(standalone_mode=False)
+    except Failure as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_BAD_INPUT)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug, not bad input: say so plainly
+        if debug:
+            raise
+        click.echo(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug "
+                   "for the traceback)", err=True)
+        sys.exit(70)

@@ -1,0 +1,58 @@
+"""`allocopt report` and `allocopt compare`: thin wrappers over allocopt.report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from allocopt_cli.common import EXIT_BAD_INPUT, Failure, limits_options, load
+
+folder_path = click.Path(exists=True, file_okay=False, path_type=Path)
+
+
+@click.command()
+@click.argument("folder", type=folder_path)
+@click.option("--instance", "instance_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The instance FOLDER was solved from (default: an instance.yaml/json kept "
+                   "in FOLDER, if any). Needed for site power and for why projects are out.")
+@limits_options
+def report(folder: Path, instance_file: Path | None, **limits) -> None:
+    """Write FOLDER/report.html, report.md and allocation.xlsx for a results folder."""
+    import importlib.util
+
+    missing = [m for m in ("matplotlib", "openpyxl") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise Failure([f"report needs {', '.join(missing)}: pip install 'allocopt[report]'"],
+                      EXIT_BAD_INPUT)
+    from allocopt.errors import ResultsError
+    from allocopt.report import read_folder, write_report
+
+    try:
+        instance_file = instance_file or read_folder(folder).bundled_instance()
+        instance = load(instance_file, **limits) if instance_file is not None else None
+        written = write_report(folder, instance)
+    except ResultsError as exc:
+        raise Failure([str(exc)], EXIT_BAD_INPUT) from None
+    if instance is None:
+        click.echo("no instance given: the report leaves out site power and why projects are "
+                   "out (use --instance FILE)", err=True)
+    click.echo("wrote " + ", ".join(str(p) for p in written))
+
+
+@click.command()
+@click.argument("folder_a", type=folder_path)
+@click.argument("folder_b", type=folder_path)
+@click.option("--out", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for compare.html and compare.md (created if missing).")
+def compare(folder_a: Path, folder_b: Path, out_dir: Path) -> None:
+    """Compare two results folders: projects gained and lost, area, type and value deltas."""
+    from allocopt.errors import ResultsError
+    from allocopt.report import write_compare
+
+    try:
+        written = write_compare(folder_a, folder_b, out_dir)
+    except ResultsError as exc:
+        raise Failure([str(exc)], EXIT_BAD_INPUT) from None
+    click.echo("wrote " + ", ".join(str(p) for p in written))
