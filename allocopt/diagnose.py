@@ -21,7 +21,7 @@ from allocopt.model import Program, Rule, build_program
 
 # Structural rows (at most one start per project, elastic sizes tied to their start)
 # are definitions, not policy; they are never blamed.
-_STRUCTURAL = {Rule.ELASTIC_MAX}
+_STRUCTURAL = {Rule.ELASTIC_MAX, Rule.ELASTIC_UNITS}
 
 
 # Order of the deletion filter: groups tried first are dropped first when the rest

@@ -129,6 +129,7 @@ def _elastic_take(instance: Instance, cols, start: int, sizes: list[int], room: 
     s, t0, d = int(cols.site[start]), int(cols.start[start]), int(cols.duration[start])
     window = slice(t0, t0 + d)
     want = e.max_gpus
+    units_left = e.max_units if e.max_units is not None else np.inf
     power = float(power_left[s, window].min())
     take = []
     got = 0.0
@@ -136,7 +137,7 @@ def _elastic_take(instance: Instance, cols, start: int, sizes: list[int], room: 
         g, unit = int(cols.gpu_type[k]), float(cols.unit[k])
         per_unit = cols.perf_periods[k] / d
         fit = min(float(room[g, s, window].min()) / unit, cols.upper[k],
-                  (want - got) / per_unit)
+                  (want - got) / per_unit, units_left / unit)
         if power_kw[g] > 0:
             fit = min(fit, power / (unit * power_kw[g] * pue[s]))
         if cols.integer[k]:
@@ -145,6 +146,7 @@ def _elastic_take(instance: Instance, cols, start: int, sizes: list[int], room: 
             continue
         take.append((k, float(fit), [(g, unit)]))
         got += fit * per_unit
+        units_left -= fit * unit
         power -= fit * unit * power_kw[g] * pue[s]
         if got >= want - 1e-9:
             break

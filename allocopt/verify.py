@@ -129,6 +129,9 @@ def verify(instance: Instance, solution) -> list[Violation]:
             if _over(size, e.max_gpus):
                 bad("elastic_max", f"project {p.id}: {size:g} performance-equivalent GPUs, "
                                    f"above max_gpus {e.max_gpus:g}")
+            if e.max_units is not None and _over(sum(a.gpus.values()), e.max_units):
+                bad("elastic_units", f"project {p.id}: {sum(a.gpus.values()):g} GPUs, above "
+                                     f"max_units {e.max_units:g}")
             gp = size * duration
             value += weight * gp * start_factor
         if last - first + 1 != duration:

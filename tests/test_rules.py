@@ -171,3 +171,14 @@ def test_configuration_alternative_and_site_hosting():
     supply = [{"type": "A", "site": "S", "period": "T1", "units": 10}]
     solution = solved(make([p1], sites=sites, supply=supply))
     assert solution.awards[0].configuration == "a" and math.isclose(solution.objective, 30.0)
+
+
+def test_elastic_max_units_caps_gpus_whatever_their_speed():
+    elastic = {"elastic": {"min_gpus": 1, "max_gpus": 100, "types": ["H", "A"],
+                           "max_units": 12}}
+    e = [{"id": "E", "area": "health", "request": elastic, "window": {"latest_end": "T1"}}]
+    solution = solved(make(e))  # 10 H (perf 2) then 2 A (perf 1): 22
+    assert math.isclose(solution.objective, 22.0)
+    assert solution.awards[0].gpus == {"A": 2.0, "H": 10.0}
+    fractional = solved(make(e, policy={"granularity": "fractional"}))
+    assert math.isclose(fractional.objective, 22.0)

@@ -196,7 +196,7 @@ _FALSE = {"false", "no", "0", "n", ""}
 CSV_COLUMNS = (
     "id", "title", "owner", "partner", "area", "score", "earliest_start", "latest_end",
     "duration", "mandatory", "depends_on", "excludes", "late_start_penalty",
-    "configurations", "min_gpus", "max_gpus", "types", "efficiency",
+    "configurations", "min_gpus", "max_gpus", "types", "efficiency", "max_units",
 )
 
 
@@ -240,6 +240,8 @@ def csv_row_to_project(row: dict[str, str]) -> dict[str, Any]:
         types = [t for t in cell("types").replace("+", " ").split() if t] or list(efficiency)
         elastic["types"] = types
         elastic["efficiency"] = efficiency
+        if cell("max_units"):
+            elastic["max_units"] = cell("max_units")
         project["request"] = {"elastic": elastic}
     return project
 

@@ -122,12 +122,14 @@ class Configuration(_Strict):
 class Elastic(_Strict):
     """Any size between `min_gpus` (> 0: a funded project holds GPUs) and `max_gpus`,
     counted in performance-equivalent GPUs: a GPU of type g counts `efficiency[g]`
-    (default: the type's `perf`)."""
+    (default: the type's `perf`). `max_units` also caps the GPUs themselves, whatever
+    their type (e.g. a job that runs on at most 8 GPUs, or one time-shared GPU)."""
 
     min_gpus: Positive
     max_gpus: Positive
     types: tuple[Id, ...] = Field(min_length=1)
     efficiency: dict[Id, Positive] = Field(default_factory=dict)
+    max_units: Positive | None = None
 
     @model_validator(mode="after")
     def _range(self) -> Elastic:

@@ -15,7 +15,11 @@ from allocopt.model.rules.budget import (
 )
 from allocopt.model.rules.capacity import define_capacity
 from allocopt.model.rules.dependencies import define_dependency, define_exclusion
-from allocopt.model.rules.elastic import define_elastic_max, define_elastic_min
+from allocopt.model.rules.elastic import (
+    define_elastic_max,
+    define_elastic_min,
+    define_elastic_units,
+)
 from allocopt.model.rules.power import define_power
 from allocopt.model.rules.procurement import define_procurement_quota
 from allocopt.model.rules.shares import define_area_max_share, define_area_min_share
@@ -24,6 +28,7 @@ RULES: tuple[Callable[[Instance, Columns], RowBlock], ...] = (
     define_assignment,
     define_elastic_min,
     define_elastic_max,
+    define_elastic_units,
     define_capacity,
     define_power,
     define_dependency,

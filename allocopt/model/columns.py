@@ -97,6 +97,8 @@ def build_columns(instance: Instance) -> Columns:
                     for g in usable:
                         unit = int(node[g]) if gran is Granularity.NODE else 1
                         upper = e.max_gpus / (eff[g] * unit)
+                        if e.max_units is not None:
+                            upper = min(upper, e.max_units / unit)
                         if gran is not Granularity.FRACTIONAL:
                             upper = math.floor(upper + 1e-9)
                         if upper <= 0:

@@ -32,6 +32,7 @@ class Rule(StrEnum):
     ASSIGNMENT = "assignment"
     ELASTIC_MIN = "elastic_min"
     ELASTIC_MAX = "elastic_max"
+    ELASTIC_UNITS = "elastic_units"
     CAPACITY = "capacity"
     POWER = "power"
     DEPENDENCY = "dependency"
