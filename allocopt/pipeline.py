@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+import numpy as np
+
 from allocopt.backends import DEFAULT_BACKEND, SolveOptions, get_backend
 from allocopt.backends.base import Result, SolverAbandoned, Status
 from allocopt.backends.glop import lp_relaxation_bound
 from allocopt.instance import Instance
-from allocopt.model import build_program
+from allocopt.model import Program, build_program
 from allocopt.solution import Solution, decode
 from allocopt.warmstart import hint_from_solution
 
@@ -34,7 +36,10 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
     if warm_start is not None:
         options = replace(options, hint=hint_from_solution(instance, program, warm_start))
     try:
-        result = get_backend(backend).solve(program, options)
+        if len(program.columns) == 0:
+            result = _solve_empty(program, backend, time.perf_counter() - started)
+        else:
+            result = get_backend(backend).solve(program, options)
     except SolverAbandoned as exc:
         result = Result(Status.NO_SOLUTION_FOUND, None, None, None,
                         time.perf_counter() - started, backend, interrupted=True,
@@ -48,3 +53,13 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
         if violations:
             raise VerificationError("\n".join(str(v) for v in violations))
     return solution
+
+
+def _solve_empty(program: Program, backend: str, wall_s: float) -> Result:
+    """No column can be non-zero (nothing can be allocated): the only allocation is
+    the empty one, feasible exactly when every row admits zero. Solvers disagree on
+    empty models (HiGHS calls it an error), so it is settled here."""
+    _, lower, upper = program.matrix()
+    if np.all(lower <= 0) and np.all(upper >= 0):
+        return Result(Status.OPTIMAL, 0.0, 0.0, np.zeros(0), wall_s, backend)
+    return Result(Status.INFEASIBLE, None, None, None, wall_s, backend)
