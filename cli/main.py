@@ -27,7 +27,7 @@ from allocopt_cli.common import (
     limits_options,
     load,
 )
-from allocopt_cli.report import compare, report
+from allocopt_cli.report import compare, report, require_report_packages
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -80,9 +80,12 @@ def schema() -> None:
 @click.option("--warm-start", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Seed the solver with the allocation in an earlier results folder.")
 @click.option("--verbose", "-v", is_flag=True, help="Stream the solver's log.")
+@click.option("--report", "with_report", is_flag=True,
+              help="Also write report.html, report.md and allocation.xlsx.")
 @limits_options
 def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | None, gap: float,
-          threads: int, seed: int, warm_start: Path | None, verbose: bool, **limits) -> None:
+          threads: int, seed: int, warm_start: Path | None, verbose: bool, with_report: bool,
+          **limits) -> None:
     """Solve instance FILE, verify the allocation and write the results folder."""
     instance = load(file, **limits)
     from allocopt.backends import REGISTRY, SolveOptions, Status
@@ -127,8 +130,15 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
     out = out_dir or Path("results") / file.stem
     recorded = {"backend": backend, "time_limit_s": time_limit, "gap": gap, "threads": threads,
                 "seed": seed, "warm_start": str(warm_start) if warm_start else None}
+    if with_report:
+        require_report_packages()
     write_results(out, instance, solution, recorded)
     print_summary(instance, solution, out)
+    if with_report:
+        from allocopt.report import write_report
+
+        written = write_report(out, instance)
+        click.echo("wrote " + ", ".join(p.name for p in written))
     if solution.interrupted:
         raise Failure([f"interrupted: wrote the best allocation found so far to {out} "
                        f"(gap {solution.gap})"], stop.signal_exit_code)

@@ -11,6 +11,16 @@ from allocopt_cli.common import EXIT_BAD_INPUT, Failure, limits_options, load
 folder_path = click.Path(exists=True, file_okay=False, path_type=Path)
 
 
+def require_report_packages() -> None:
+    """Fail cleanly, before any work, when the `report` extra is not installed."""
+    import importlib.util
+
+    missing = [m for m in ("matplotlib", "openpyxl") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise Failure([f"reports need {', '.join(missing)}: pip install 'allocopt[report]'"],
+                      EXIT_BAD_INPUT)
+
+
 @click.command()
 @click.argument("folder", type=folder_path)
 @click.option("--instance", "instance_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -19,12 +29,7 @@ folder_path = click.Path(exists=True, file_okay=False, path_type=Path)
 @limits_options
 def report(folder: Path, instance_file: Path | None, **limits) -> None:
     """Write FOLDER/report.html, report.md and allocation.xlsx for a results folder."""
-    import importlib.util
-
-    missing = [m for m in ("matplotlib", "openpyxl") if importlib.util.find_spec(m) is None]
-    if missing:
-        raise Failure([f"report needs {', '.join(missing)}: pip install 'allocopt[report]'"],
-                      EXIT_BAD_INPUT)
+    require_report_packages()
     from allocopt.errors import ResultsError
     from allocopt.report import read_folder, write_report
 
