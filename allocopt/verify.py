@@ -164,8 +164,10 @@ def verify(instance: Instance, solution) -> list[Violation]:
                                          f"the earliest period {o.earliest_period}")
         if not hosts(b.site, o.type) or (o.sites and b.site not in o.sites):
             bad("procurement", f"option {b.option} cannot deliver to site {b.site}")
-        if b.units < -ABS_TOL or abs(b.units - round(b.units)) > ABS_TOL:
-            bad("procurement", f"option {b.option}: {b.units} is not a whole number of units")
+        step = types[o.type].node_size if gran is Granularity.NODE else 1
+        if b.units < -ABS_TOL or abs(b.units / step - round(b.units / step)) > ABS_TOL:
+            what = f"whole nodes of {step}" if step > 1 else "a whole number of units"
+            bad("procurement", f"option {b.option}: {b.units:g} is not {what}")
         bought[b.option] += b.units
         capex += b.units * o.price
         for t in range(pidx[b.period], len(periods)):
