@@ -19,8 +19,9 @@ Writes into instances/ (or --out):
   korea-2025-projects.csv       the project table both files share
 
 Rerun:  python scripts/make_korea_2025.py [--seed 2025] [--out DIR] [--check]
-The same seed gives byte-identical files. Keys such as [S13] or [K6] are sources in
-/work/shared/DOMAIN-FACTS.md; "assumption" marks numbers not found there.
+The same seed gives byte-identical files. Keys such as [S13] or [K6] are the sources
+listed in the project's domain-facts sheet (DOMAIN-FACTS.md, kept with the design
+notes); "assumption" marks numbers not found there.
 """
 
 from __future__ import annotations
