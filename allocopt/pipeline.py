@@ -7,11 +7,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from allocopt.backends import DEFAULT_BACKEND, SolveOptions, get_backend
+from allocopt.backends import DEFAULT_BACKEND, REGISTRY, Feature, SolveOptions, get_backend
 from allocopt.backends.base import Result, SolverAbandoned, Status
 from allocopt.backends.glop import lp_relaxation_bound
+from allocopt.errors import BackendError
 from allocopt.instance import Instance
 from allocopt.model import Program, build_program
+from allocopt.numerics import coefficient_warnings
 from allocopt.solution import Solution, decode
 from allocopt.warmstart import hint_from_solution
 
@@ -35,17 +37,22 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
     build_s = time.perf_counter() - started
     if warm_start is not None:
         options = replace(options, hint=hint_from_solution(instance, program, warm_start))
+    solver = get_backend(backend)
+    if options.memory_limit_mb is not None and Feature.MEMORY_LIMIT not in solver.features:
+        capable = [n for n, b in REGISTRY.items() if Feature.MEMORY_LIMIT in b.features]
+        raise BackendError(f"{backend} cannot limit its memory; use {' or '.join(capable)}")
     try:
         if len(program.columns) == 0:
             result = _solve_empty(program, backend, time.perf_counter() - started)
         else:
-            result = get_backend(backend).solve(program, options)
+            result = solver.solve(program, options)
     except SolverAbandoned as exc:
         result = Result(Status.NO_SOLUTION_FOUND, None, None, None,
                         time.perf_counter() - started, backend, interrupted=True,
                         message=str(exc))
     solution = decode(instance, program, result)
     solution.build_s = build_s
+    solution.warnings = coefficient_warnings(program)
     if lp_bound and not solution.interrupted:
         solution.lp_bound = lp_relaxation_bound(program)
     if check and solution.status.has_solution:

@@ -53,6 +53,7 @@ class Solution:
     message: str = ""
     lp_bound: float | None = None
     interrupted: bool = False
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def root_gap(self) -> float | None:

@@ -75,7 +75,11 @@ def schema() -> None:
               help="Seconds; the best allocation found by then is returned with its gap.")
 @click.option("--gap", type=click.FloatRange(0, 1), default=1e-4, show_default=True,
               help="Relative optimality gap at which to stop.")
-@click.option("--threads", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--threads", type=click.IntRange(1), default=1, show_default=True,
+              help="Solver threads (HiGHS, CP-SAT, CBC; SCIP in OR-Tools is single-threaded).")
+@click.option("--memory-limit", type=click.FloatRange(min=1), metavar="MB",
+              help="Stop the search at this much memory and keep the best allocation "
+                   "(SCIP, CP-SAT).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--warm-start", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Seed the solver with the allocation in an earlier results folder.")
@@ -84,8 +88,8 @@ def schema() -> None:
               help="Also write report.html, report.md and allocation.xlsx.")
 @limits_options
 def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | None, gap: float,
-          threads: int, seed: int, warm_start: Path | None, verbose: bool, with_report: bool,
-          **limits) -> None:
+          threads: int, memory_limit: float | None, seed: int, warm_start: Path | None,
+          verbose: bool, with_report: bool, **limits) -> None:
     """Solve instance FILE, verify the allocation and write the results folder."""
     instance = load(file, **limits)
     from allocopt.backends import REGISTRY, SolveOptions, Status
@@ -97,7 +101,7 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
     if backend not in REGISTRY:
         raise click.BadParameter(f"choose from {', '.join(REGISTRY)}", param_hint="--backend")
     options = SolveOptions(time_limit_s=time_limit, gap=gap, threads=threads, seed=seed,
-                           verbose=verbose)
+                           verbose=verbose, memory_limit_mb=memory_limit)
     previous = None
     if warm_start is not None:
         from allocopt.errors import ResultsError
@@ -129,10 +133,13 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
                        "nothing was written"], code)
     out = out_dir or Path("results") / file.stem
     recorded = {"backend": backend, "time_limit_s": time_limit, "gap": gap, "threads": threads,
-                "seed": seed, "warm_start": str(warm_start) if warm_start else None}
+                "seed": seed, "memory_limit_mb": memory_limit,
+                "warm_start": str(warm_start) if warm_start else None}
     if with_report:
         require_report_packages()
     write_results(out, instance, solution, recorded)
+    for warning in solution.warnings:
+        click.echo(f"warning: {warning}", err=True)
     print_summary(instance, solution, out)
     if with_report:
         from allocopt.report import write_report
@@ -194,6 +201,25 @@ def print_summary(instance, solution, out: Path) -> None:
     click.echo(f"public spend: capex {spend['capex']:,.2f} + opex {spend['opex_public']:,.2f} "
                f"{spend['currency']}")
     click.echo(f"wrote {out}/summary.json, allocation.csv, projects.csv, purchases.csv")
+
+
+@cli.command()
+@click.argument("file", type=instance_path)
+@click.option("--backend", default="scip", show_default=True, help="Solver for the checks.")
+@limits_options
+def diagnose(file: Path, backend: str, **limits) -> None:
+    """Name the rules of FILE that cannot hold together (exit 3), or say it is feasible."""
+    instance = load(file, **limits)
+    from allocopt.backends import REGISTRY
+    from allocopt.diagnose import diagnose as find
+
+    if backend not in REGISTRY:
+        raise click.BadParameter(f"choose from {', '.join(REGISTRY)}", param_hint="--backend")
+    lines = find(instance, backend)
+    if lines:
+        raise Failure([f"{file}: infeasible. Conflicting rules:", *(f"  {x}" for x in lines)],
+                      EXIT_INFEASIBLE)
+    click.echo(f"{file}: feasible (every rule can hold together)")
 
 
 @cli.command()

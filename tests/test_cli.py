@@ -153,3 +153,34 @@ def test_help_is_fast_and_imports_nothing_heavy():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_memory_limit_needs_a_backend_that_can_honour_it():
+    result = run("solve", DATA / "tiny.yaml", "--backend", "highs", "--memory-limit", "100")
+    assert result.exit_code == 2 and "highs cannot limit its memory" in result.output
+
+
+def test_memory_limit_stops_scip_with_its_best_allocation(tmp_path: Path):
+    path = tmp_path / "hard.yaml"
+    assert run("generate", "--projects", "400", "--gpus", "2000", "--seed", "3",
+               "--out", path).exit_code == 0
+    out = tmp_path / "r"
+    result = run("solve", path, "--out", out, "--memory-limit", "40", "--time-limit", "300")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "feasible" and summary["options"]["memory_limit_mb"] == 40
+    assert summary["wall_s"] < 200
+    assert run("verify", path, out).exit_code == 0
+
+
+def test_numerical_hazards_are_warned_about(tmp_path: Path):
+    text = (DATA / "tamper.yaml").read_text().replace(
+        "areas:", "policy: {budget: {opex: 5.0e+10}}\nareas:")
+    path = tmp_path / "units.yaml"
+    path.write_text(text)
+    result = CliRunner().invoke(cli, ["solve", str(path), "--out",
+                                      str(tmp_path / "r")])
+    assert result.exit_code == 0
+    assert "warning: huge right-hand side 5e+10" in result.stderr
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["warnings"] == ["huge right-hand side 5e+10 (a budget in base units?)"]

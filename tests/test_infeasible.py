@@ -67,3 +67,12 @@ def test_the_conflict_is_the_only_one(path: Path):
     for group in conflict:
         freed = _with_free_groups(program, rows, {group})
         assert _feasible(freed, "scip", 20.0) is True, describe(instance, group)
+
+
+def test_diagnose_command_names_the_conflict_or_says_feasible(tmp_path: Path):
+    path = INFEASIBLE[0]
+    result = CliRunner().invoke(cli, ["diagnose", str(path)])
+    assert result.exit_code == 3, result.output
+    assert {line.strip() for line in result.output.splitlines()[1:]} == expected_conflict(path)
+    feasible = CliRunner().invoke(cli, ["diagnose", str(DATA / "tiny.yaml")])
+    assert feasible.exit_code == 0 and "feasible" in feasible.output

@@ -38,6 +38,7 @@ class Feature(StrEnum):
     DUALS = "duals"
     HINTS = "hints"
     FRACTIONAL_COEFFICIENTS = "fractional_coefficients"
+    MEMORY_LIMIT = "memory_limit"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class SolveOptions:
     hint: np.ndarray | None = None
     verbose: bool = False
     stop: threading.Event | None = None
+    memory_limit_mb: float | None = None
 
 
 @dataclass

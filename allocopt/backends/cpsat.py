@@ -139,7 +139,7 @@ class CpSatBackend(Backend):
     """CP-SAT: integer columns only, coefficients with at most six decimals."""
 
     name = "cpsat"
-    features = frozenset({Feature.INTEGER, Feature.HINTS})
+    features = frozenset({Feature.INTEGER, Feature.HINTS, Feature.MEMORY_LIMIT})
 
     @classmethod
     def version(cls) -> str | None:
@@ -201,6 +201,8 @@ class CpSatBackend(Backend):
         params.random_seed = int(options.seed)
         params.log_search_progress = bool(options.verbose)
         params.catch_sigint_signal = False  # Ctrl-C is ours: it calls stop_search
+        if options.memory_limit_mb is not None:
+            params.max_memory_in_mb = int(options.memory_limit_mb)
         codes: list = []
         interrupted = run_interruptible(lambda: codes.append(solver.solve(model)),
                                         solver.stop_search, options.stop)

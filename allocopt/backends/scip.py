@@ -57,7 +57,8 @@ def _status(code: int, has_solution: bool) -> Status:
 
 class ScipBackend(Backend):
     name = "scip"
-    features = frozenset({Feature.INTEGER, Feature.HINTS, Feature.FRACTIONAL_COEFFICIENTS})
+    features = frozenset({Feature.INTEGER, Feature.HINTS, Feature.FRACTIONAL_COEFFICIENTS,
+                          Feature.MEMORY_LIMIT})
 
     @classmethod
     def version(cls) -> str | None:
@@ -84,7 +85,9 @@ class ScipBackend(Backend):
             f"limits/gap = {options.gap}\n"
             f"randomization/randomseedshift = {options.seed}\n"
             # Ctrl-C is ours: it stops the solve through InterruptSolve.
-            "misc/catchctrlc = FALSE\n")
+            "misc/catchctrlc = FALSE\n"
+            + (f"limits/memory = {options.memory_limit_mb}\n"
+               if options.memory_limit_mb is not None else ""))
         if options.hint is not None:
             variables = solver.variables()
             solver.SetHint(variables, [float(v) for v in options.hint])
