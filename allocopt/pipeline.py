@@ -7,7 +7,14 @@ from dataclasses import replace
 
 import numpy as np
 
-from allocopt.backends import DEFAULT_BACKEND, REGISTRY, Feature, SolveOptions, get_backend
+from allocopt.backends import (
+    DEFAULT_BACKEND,
+    REGISTRY,
+    Feature,
+    SolveOptions,
+    choose_backend,
+    get_backend,
+)
 from allocopt.backends.base import Result, SolverAbandoned, Status
 from allocopt.backends.glop import lp_relaxation_bound
 from allocopt.errors import BackendError
@@ -37,6 +44,7 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
     build_s = time.perf_counter() - started
     if warm_start is not None:
         options = replace(options, hint=hint_from_solution(instance, program, warm_start))
+    backend = choose_backend(backend, len(program.columns))
     solver = get_backend(backend)
     if options.memory_limit_mb is not None and Feature.MEMORY_LIMIT not in solver.features:
         capable = [n for n, b in REGISTRY.items() if Feature.MEMORY_LIMIT in b.features]

@@ -70,7 +70,9 @@ def schema() -> None:
 @click.argument("file", type=instance_path)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Results folder [default: results/<instance file stem>].")
-@click.option("--backend", default="scip", show_default=True, help="Solver backend.")
+@click.option("--backend", default="scip", show_default=True,
+              help="scip, highs, cpsat, cbc, or auto (HiGHS for models up to 3,000 columns "
+                   "when installed, SCIP otherwise).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
               help="Seconds; the best allocation found by then is returned with its gap.")
 @click.option("--gap", type=click.FloatRange(0, 1), default=1e-4, show_default=True,
@@ -98,8 +100,9 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
     from allocopt.pipeline import solve as run
     from allocopt.results import write_results
 
-    if backend not in REGISTRY:
-        raise click.BadParameter(f"choose from {', '.join(REGISTRY)}", param_hint="--backend")
+    if backend not in (*REGISTRY, "auto"):
+        raise click.BadParameter(f"choose from {', '.join(REGISTRY)}, auto",
+                                 param_hint="--backend")
     options = SolveOptions(time_limit_s=time_limit, gap=gap, threads=threads, seed=seed,
                            verbose=verbose, memory_limit_mb=memory_limit)
     previous = None

@@ -232,3 +232,26 @@ def test_cpsat_rounds_a_non_decimal_objective_and_keeps_the_bound_proven():
     assert result.objective == 2 / 3
     assert 2 / 3 <= result.bound <= 2 / 3 + 1e-6
     assert "rounded" in result.message
+
+
+def test_auto_picks_by_model_size():
+    from allocopt.backends import AUTO_HIGHS_MAX_COLUMNS, choose_backend
+
+    small = "highs" if REGISTRY["highs"].version() else "scip"
+    assert choose_backend("auto", AUTO_HIGHS_MAX_COLUMNS) == small
+    assert choose_backend("auto", AUTO_HIGHS_MAX_COLUMNS + 1) == "scip"
+    assert choose_backend("cbc", 10) == "cbc"
+
+
+def test_auto_backend_solves_and_says_which_it_used(tmp_path):
+    from click.testing import CliRunner
+
+    from allocopt_cli.main import cli
+
+    out = tmp_path / "r"
+    result = CliRunner().invoke(cli, ["solve", str(DATA / "backend_small.yaml"), "--out",
+                                      str(out), "--backend", "auto"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    assert json.loads((out / "summary.json").read_text())["backend"] in ("highs", "scip")

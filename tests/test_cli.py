@@ -184,3 +184,27 @@ def test_numerical_hazards_are_warned_about(tmp_path: Path):
     assert "warning: huge right-hand side 5e+10" in result.stderr
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
     assert summary["warnings"] == ["huge right-hand side 5e+10 (a budget in base units?)"]
+
+
+def test_warm_start_hint_reproduces_the_previous_allocation(tmp_path: Path):
+    import allocopt
+    from allocopt.model import build_program
+    from allocopt.results import read_solution
+    from allocopt.warmstart import hint_from_solution
+
+    first = tmp_path / "a"
+    assert run("solve", DATA / "tiny.yaml", "--out", first).exit_code == 0
+    instance = allocopt.load_instance(DATA / "tiny.yaml")
+    previous, problems = read_solution(instance, first)
+    assert problems == []
+    program = build_program(instance)
+    hint = hint_from_solution(instance, program, previous)
+    assert abs(float(program.columns.objective @ hint) - previous.objective) < 1e-6
+    for backend in ("scip", "highs", "cbc"):
+        again = tmp_path / backend
+        result = run("solve", DATA / "tiny.yaml", "--out", again, "--warm-start", first,
+                     "--backend", backend)
+        assert result.exit_code == 0, result.output
+        summary = json.loads((again / "summary.json").read_text())
+        assert abs(summary["objective"] - previous.objective) < 1e-6
+        assert summary["options"]["warm_start"] == str(first)
