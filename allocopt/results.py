@@ -190,16 +190,17 @@ def render(instance: Instance, solution: Solution, options: dict[str, Any],
     }
 
 
-def write_folder(out_dir: str | Path, files: dict[str, str]) -> Path:
-    """Write `files` into `out_dir` atomically, replacing an earlier folder only once
-    the new one is complete."""
+def write_folder(out_dir: str | Path, files: dict[str, str | bytes]) -> Path:
+    """Write `files` (text as UTF-8, or bytes) into `out_dir` atomically, replacing an
+    earlier folder only once the new one is complete."""
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        for name, text in files.items():
-            with open(staging / name, "w", encoding="utf-8", newline="") as f:
-                f.write(text)
+        for name, content in files.items():
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            with open(staging / name, "wb") as f:
+                f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
         staging.chmod(0o755)

@@ -28,6 +28,7 @@ from allocopt_cli.common import (
     load,
 )
 from allocopt_cli.report import compare, report, require_report_packages
+from allocopt_cli.sensitivity import sensitivity
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -309,6 +310,7 @@ def backends() -> None:
 
 cli.add_command(report)
 cli.add_command(compare)
+cli.add_command(sensitivity)
 
 
 def main() -> None:

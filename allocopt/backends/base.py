@@ -87,6 +87,19 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     return diff / max(abs(objective), 1e-9)
 
 
+def installed_version(module: str, distribution: str) -> str | None:
+    """'distribution version' when `module` imports here, else None (never raises)."""
+    import importlib.util
+    from importlib.metadata import PackageNotFoundError, version
+
+    if importlib.util.find_spec(module) is None:
+        return None
+    try:
+        return f"{distribution} {version(distribution)}"
+    except PackageNotFoundError:
+        return distribution
+
+
 class Backend(ABC):
     """A solver. Subclasses set `name` and `features`, and import their solver lazily
     inside `solve`, so that `import allocopt` stays fast."""

@@ -24,6 +24,7 @@ from allocopt.backends.base import (
     Result,
     SolveOptions,
     Status,
+    installed_version,
     relative_gap,
     run_interruptible,
 )
@@ -143,11 +144,7 @@ class CpSatBackend(Backend):
 
     @classmethod
     def version(cls) -> str | None:
-        try:
-            import ortools
-        except ImportError:
-            return None
-        return f"ortools {ortools.__version__}"
+        return installed_version("ortools", "ortools")
 
     def solve(self, program: Program, options: SolveOptions) -> Result:
         if options.relax:

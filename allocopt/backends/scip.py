@@ -17,6 +17,7 @@ from allocopt.backends.base import (
     Result,
     SolveOptions,
     Status,
+    installed_version,
     run_interruptible,
 )
 from allocopt.model.program import Program
@@ -62,11 +63,7 @@ class ScipBackend(Backend):
 
     @classmethod
     def version(cls) -> str | None:
-        try:
-            import ortools
-        except ImportError:
-            return None
-        return f"ortools {ortools.__version__}"
+        return installed_version("ortools", "ortools")
 
     def solve(self, program: Program, options: SolveOptions) -> Result:
         from ortools.linear_solver import linear_solver_pb2, pywraplp

@@ -1,0 +1,126 @@
+"""The files of a sensitivity run: CSV tables (one per result), plots, and a small
+`sensitivity.json` saying what was run and how to read it.
+
+Numbers are written with 12 significant digits, whole numbers without a decimal
+point, missing values as empty cells, so the same run gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from allocopt.instance import Instance
+from allocopt.sensitivity.duals import ShadowPrices
+from allocopt.sensitivity.montecarlo import MonteCarloResult
+from allocopt.sensitivity.ranging import Range
+from allocopt.sensitivity.scenario import Outcome
+from allocopt.sensitivity.sweep import SweepResult
+
+SHADOW_COLUMNS = ("rule", "key", "dual", "activity", "limit", "binding")
+REDUCED_COLUMNS = ("project", "configuration", "site", "start", "reduced_cost")
+RANGING_COLUMNS = ("project", "area", "funded", "score", "score_low", "score_high", "change",
+                   "relative_change", "solves", "note")
+
+
+def num(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return ""
+    x = float(x) + 0.0
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:.12g}"
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _flag(value: bool) -> str:
+    return str(bool(value)).lower()
+
+
+def shadow_files(prices: ShadowPrices) -> dict[str, str]:
+    rows = [(r.rule, "|".join(str(k) for k in r.key), num(r.dual), num(round(r.activity, 9)),
+             num(r.limit), _flag(r.binding)) for r in prices.rows]
+    reduced = [(r.project, r.configuration, r.site, r.start, num(round(r.reduced_cost, 9)))
+               for r in prices.reduced_costs]
+    return {"shadow_prices.csv": csv_text(SHADOW_COLUMNS, rows),
+            "reduced_costs.csv": csv_text(REDUCED_COLUMNS, reduced)}
+
+
+def _outcome_cells(o: Outcome) -> list[str]:
+    return [o.status, num(o.objective), num(o.gap), str(len(o.funded)) if o.has_solution else ""]
+
+
+def sweep_files(result: SweepResult, instance: Instance) -> dict[str, str]:
+    axes = [a.path for a in result.axes]
+    areas = [a.id for a in instance.spec.areas]
+    columns = ["point", *axes, "status", "objective", "gap", "funded_projects",
+               *(f"area.{a}" for a in areas)]
+    rows = [[str(p.index), *(num(v) for v in p.values), *_outcome_cells(p.outcome),
+             *(num(p.outcome.area_gp.get(a)) if p.outcome.has_solution else "" for a in areas)]
+            for p in result.points]
+    others = axes if len(axes) > 1 else []
+    b_columns = ["param", "lower", "upper", *others, "status_lower", "status_upper",
+                 "objective_lower", "objective_upper", "funded_lower", "funded_upper",
+                 "gained", "lost", "resolved"]
+    b_rows = []
+    for b in result.breakpoints:
+        held = [("" if j == b.axis else num(v)) for j, v in enumerate(b.at)] if others else []
+        b_rows.append([axes[b.axis], num(b.lower), num(b.upper), *held, b.below.status,
+                       b.above.status, num(b.below.objective), num(b.above.objective),
+                       str(len(b.below.funded)), str(len(b.above.funded)),
+                       "|".join(b.gained), "|".join(b.lost), _flag(b.resolved)])
+    return {"sweep.csv": csv_text(columns, rows), "breakpoints.csv": csv_text(b_columns, b_rows)}
+
+
+def ranging_files(ranges: Sequence[Range]) -> dict[str, str]:
+    rows = [(r.project, r.area, _flag(r.funded), num(r.score), num(r.score_low),
+             num(r.score_high), num(r.change), num(r.relative_change), str(r.solves), r.note)
+            for r in ranges]
+    return {"ranging.csv": csv_text(RANGING_COLUMNS, rows)}
+
+
+def montecarlo_files(result: MonteCarloResult, instance: Instance) -> dict[str, str]:
+    labels = [f.label for f in result.factors]
+    rows = []
+    for s, o in zip(result.scenarios, result.outcomes, strict=True):
+        levels = [num(round(f.level(c), 9)) for f, c in zip(result.factors, s.changes,
+                                                             strict=True)]
+        rows.append([str(s.index), s.block, str(s.seed), *levels, *_outcome_cells(o)])
+    funding = [(p, area, _flag(base), num(round(prob, 12)), str(k), str(n))
+               for p, area, base, prob, k, n in result.funding_probability(instance)]
+    sobol = [(i.output, i.factor, *(num(round(x, 9)) for x in (
+        i.first_order, i.first_low, i.first_high, i.total_order, i.total_low, i.total_high)),
+        str(i.rows)) for i in result.indices]
+    return {
+        "montecarlo.csv": csv_text(["scenario", "block", "seed", *labels, "status", "objective",
+                                    "gap", "funded_projects"], rows),
+        "funding_probability.csv": csv_text(["project", "area", "funded_base", "probability",
+                                             "funded_scenarios", "scenarios"], funding),
+        "value_quantiles.csv": csv_text(["statistic", "objective"],
+                                        [(k, num(round(v, 9))) for k, v in
+                                         result.value_quantiles()]),
+        "sobol.csv": csv_text(["output", "factor", "first_order", "first_order_low",
+                               "first_order_high", "total_order", "total_order_low",
+                               "total_order_high", "rows"], sobol),
+    }
+
+
+def metadata(command: str, instance: Instance, options: dict[str, Any], notes: list[str],
+             extra: dict[str, Any] | None = None) -> str:
+    from allocopt import __version__
+
+    data = {"command": f"sensitivity {command}", "instance": instance.name,
+            "instance_sha256": instance.sha256, "allocopt_version": __version__,
+            "options": options, **(extra or {}), "notes": notes}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

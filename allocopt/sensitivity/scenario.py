@@ -1,0 +1,131 @@
+"""One scenario: the base instance with some numbers changed, solved and summarised.
+
+Everything here runs in worker processes (local or on a Dask cluster), so inputs and
+outputs are small picklable values and the functions are module-level. A scenario's
+answer depends only on its inputs (instance, changes, solver settings, seed, warm
+start), which is what makes a sweep's results the same on any executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from allocopt.backends import SolveOptions
+from allocopt.instance import Instance
+from allocopt.sensitivity.params import Change, ParameterError, apply_changes
+from allocopt.solution import Solution
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How every scenario is solved. `time_limit_s` makes results depend on machine
+    speed and load: scenarios are reproducible only when each solve finishes within it."""
+
+    backend: str = "scip"
+    time_limit_s: float | None = None
+    gap: float = 1e-4
+    threads: int = 1
+    seed: int = 0
+
+    def options(self, seed: int | None = None) -> SolveOptions:
+        return SolveOptions(time_limit_s=self.time_limit_s, gap=self.gap, threads=self.threads,
+                            seed=self.seed if seed is None else seed)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every task of a run shares: sent once to each worker."""
+
+    instance: Instance
+    settings: Settings
+    base: Solution | None = None
+
+
+@dataclass
+class Outcome:
+    """A solved scenario. `funded` lists funded project ids in instance order;
+    `area_gp` the performance-equivalent GPU-periods awarded per area (children count
+    towards parents). `objective` is None without a solution (infeasible, invalid or out
+    of time)."""
+
+    status: str
+    objective: float | None
+    gap: float | None
+    funded: tuple[str, ...] = ()
+    area_gp: dict[str, float] = field(default_factory=dict)
+    message: str = ""
+    solution: Solution | None = None
+
+    @property
+    def has_solution(self) -> bool:
+        return self.objective is not None
+
+
+INVALID = "invalid"
+"""Status of a scenario whose changed instance fails validation (e.g. a share above 1)."""
+UNVERIFIED = "verification_failed"
+"""Status of a scenario whose solver allocation broke a rule when re-checked: never
+reported as an answer; the message names the rule."""
+
+
+def scenario_seed(seed: int, index: int) -> int:
+    """The solver seed of scenario `index` of a run seeded with `seed`."""
+    return int(np.random.SeedSequence([seed & 0xFFFFFFFF, index]).generate_state(1)[0]
+               % (2**31 - 1))
+
+
+def area_totals(instance: Instance, solution: Solution) -> dict[str, float]:
+    from allocopt.results import award_value
+
+    totals = {a.id: 0.0 for a in instance.spec.areas}
+    idx = instance.period_index
+    for a in solution.awards:
+        project = instance.projects[instance.project_index[a.project]]
+        size, _ = award_value(instance, a)
+        periods = idx[a.end] - idx[a.start] + 1
+        for area in instance.area_lineage[project.area]:
+            totals[area] += size * periods
+    return {k: round(v, 9) for k, v in totals.items()}
+
+
+def solve_instance(instance: Instance, settings: Settings, warm: Solution | None = None,
+                   seed: int | None = None, keep: bool = False) -> Outcome:
+    """Solve and verify `instance`; `keep` returns the Solution too (for warm starts).
+    An allocation that fails verification gives an Outcome with status UNVERIFIED."""
+    from allocopt.pipeline import VerificationError, solve
+
+    try:
+        try:
+            solution = solve(instance, backend=settings.backend,
+                             options=settings.options(seed), warm_start=warm, lp_bound=False)
+        except VerificationError:
+            if warm is None:
+                raise
+            # highspy 1.16 with presolve can return the hint's values with the optimum's
+            # objective when the hint is feasible but not optimal; a cold solve is right.
+            solution = solve(instance, backend=settings.backend,
+                             options=settings.options(seed), lp_bound=False)
+    except VerificationError as exc:
+        return Outcome(status=UNVERIFIED, objective=None, gap=None,
+                       message=str(exc).splitlines()[0])
+    if not solution.status.has_solution:
+        return Outcome(status=solution.status.value, objective=None, gap=None,
+                       message=solution.message)
+    return Outcome(status=solution.status.value, objective=float(solution.objective),
+                   gap=solution.gap, funded=tuple(a.project for a in solution.awards),
+                   area_gp=area_totals(instance, solution),
+                   solution=replace(solution, wall_s=0.0, build_s=0.0) if keep else None)
+
+
+def solve_changes(context: Context, changes: Sequence[Change], warm: Solution | None = None,
+                  seed: int | None = None, keep: bool = False) -> Outcome:
+    """The base instance with `changes`, solved; an invalid combination is an Outcome
+    with status `invalid`, not an error (a sampled value may leave a field's range)."""
+    try:
+        instance = apply_changes(context.instance, changes)
+    except ParameterError as exc:
+        return Outcome(status=INVALID, objective=None, gap=None, message=str(exc))
+    return solve_instance(instance, context.settings, warm, seed, keep)

@@ -1,0 +1,442 @@
+"""`allocopt sensitivity …`: shadow prices, sweeps, ranging and Monte Carlo; thin
+wrappers over allocopt.sensitivity that parse options, show progress and write files."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import click
+
+from allocopt_cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_INFEASIBLE,
+    EXIT_NO_SOLUTION,
+    EXIT_VIOLATED,
+    Failure,
+    instance_path,
+    limits_options,
+    load,
+)
+
+out_option = click.option("--out", "out_dir", required=True,
+                          type=click.Path(file_okay=False, path_type=Path),
+                          help="Folder for the results (replaced atomically when complete).")
+
+
+def solver_options(f):
+    """--backend, --time-limit, --gap, --seed: how every scenario is solved."""
+    f = click.option("--seed", type=int, default=0, show_default=True,
+                     help="Seed of the solver (and of the sampling, for montecarlo).")(f)
+    f = click.option("--gap", type=click.FloatRange(0, 1), default=1e-4, show_default=True,
+                     help="Relative optimality gap at which each solve stops.")(f)
+    f = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
+                     help="Seconds per solve. Results are reproducible only when every "
+                          "solve finishes within it.")(f)
+    f = click.option("--backend", default="scip", show_default=True,
+                     help="Solver backend for the MILP solves: scip, highs, cpsat, cbc, or "
+                          "auto (as for allocopt solve).")(f)
+    return f
+
+
+def executor_options(f):
+    """--workers, --dask, --no-plots."""
+    f = click.option("--no-plots", is_flag=True, help="Write the CSV files only.")(f)
+    f = click.option("--dask", "dask_address", metavar="ADDRESS",
+                     help="Run the scenarios on the Dask scheduler at ADDRESS "
+                          "(e.g. tcp://10.0.0.5:8786) instead of local processes.")(f)
+    f = click.option("--workers", type=click.IntRange(0), default=2, show_default=True,
+                     help="Local worker processes (0 or 1: solve in this process).")(f)
+    return f
+
+
+@click.group()
+def sensitivity() -> None:
+    """What one more GPU is worth, what moves the answer, and how sure we are."""
+
+
+class _Bars:
+    """One click progress bar per phase of a run, on standard error."""
+
+    def __init__(self) -> None:
+        self._bar = None
+
+    def __call__(self, label: str, total: int):
+        self.close()
+        self._bar = click.progressbar(length=total, label=f"solving {label}", file=None,
+                                      show_pos=True, show_eta=False)
+        self._bar.__enter__()
+        return self._bar.update
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
+@contextlib.contextmanager
+def _domain_errors(backend: str):
+    """Library errors as clean messages with the contract's exit codes."""
+    from allocopt.backends import REGISTRY
+    from allocopt.errors import BackendError
+    from allocopt.pipeline import VerificationError
+    from allocopt.sensitivity import ExecutorError, ParameterError
+
+    if backend not in (*REGISTRY, "auto"):
+        raise click.BadParameter(f"choose from {', '.join(REGISTRY)}, auto",
+                                 param_hint="--backend")
+    bars = _Bars()
+    try:
+        yield bars
+    except (ParameterError, ExecutorError) as exc:
+        raise Failure([str(exc)], EXIT_BAD_INPUT) from None
+    except BackendError as exc:
+        raise Failure([f"backend {backend}: {exc}"], EXIT_BAD_INPUT) from None
+    except VerificationError as exc:
+        raise Failure(["a solver's allocation breaks rules; nothing was written:",
+                       *str(exc).splitlines()], EXIT_VIOLATED) from None
+    finally:
+        bars.close()
+
+
+def _settings(backend: str, time_limit: float | None, gap: float, seed: int):
+    from allocopt.sensitivity import Settings
+
+    return Settings(backend=backend, time_limit_s=time_limit, gap=gap, seed=seed)
+
+
+def _executor(workers: int, dask_address: str | None):
+    from allocopt.sensitivity import Executor
+
+    return Executor(workers=workers, dask=dask_address)
+
+
+def _recorded(settings, executor=None, **more) -> dict:
+    out = {"backend": settings.backend, "time_limit_s": settings.time_limit_s,
+           "gap": settings.gap, "seed": settings.seed, **more}
+    if executor is not None:
+        out["executor"] = executor.label
+    return out
+
+
+def _write(out_dir: Path, files: dict, plots, no_plots: bool) -> None:
+    from allocopt.results import write_folder
+    from allocopt.sensitivity import plots as charts
+
+    if not no_plots:
+        if charts.available():
+            files.update(plots())
+        else:
+            click.echo("matplotlib is not installed: no plots (pip install "
+                       "'allocopt[report]')", err=True)
+    write_folder(out_dir, files)
+    click.echo(f"wrote {out_dir}/: {', '.join(sorted(files))}")
+
+
+def _warn_unverified(outcomes) -> None:
+    """Scenarios whose allocation failed the independent re-check are left out of every
+    figure; say so, with the first rule that broke."""
+    failed = [o for o in outcomes if o.status == "verification_failed"]
+    if failed:
+        click.echo(f"warning: {len(failed)} scenario(s) left out: the solver's allocation "
+                   f"broke a rule when re-checked ({failed[0].message})", err=True)
+
+
+def _require_solution(file: Path, outcome) -> None:
+    if outcome.status == "verification_failed":
+        raise Failure([f"{file}: the solver's allocation breaks rules; nothing was written:",
+                       outcome.message], EXIT_VIOLATED)
+    if outcome.status == "infeasible":
+        raise Failure([f"{file}: infeasible: no allocation satisfies every rule "
+                       "(allocopt solve names the conflicting rules)"], EXIT_INFEASIBLE)
+    if not outcome.has_solution:
+        raise Failure([f"{file}: {outcome.status}: no allocation found within the limits "
+                       f"({outcome.message}); nothing was written"], EXIT_NO_SOLUTION)
+
+
+@sensitivity.command("shadow-prices")
+@click.argument("file", type=instance_path)
+@out_option
+@solver_options
+@click.option("--all-rows", is_flag=True,
+              help="Every row of the model, not only capacity, power, budget, area shares "
+                   "and procurement quotas.")
+@limits_options
+def shadow_prices(file: Path, out_dir: Path, backend: str, time_limit: float | None, gap: float,
+                  seed: int, all_rows: bool, **limits) -> None:
+    """Duals of FILE's capacity, power, budget and share rows, and reduced costs of the
+    unfunded projects, with the optimal funding decisions fixed.
+
+    Writes OUT/shadow_prices.csv (rule, key, dual, activity, limit, binding) and
+    OUT/reduced_costs.csv. Local and conditional: a dual is what one more unit of the
+    row's limit is worth while every funding decision stays as it is.
+    """
+    instance = load(file, **limits)
+    settings = _settings(backend, time_limit, gap, seed)
+    with _domain_errors(backend):
+        from allocopt.backends import get_backend
+        from allocopt.sensitivity.duals import RESOURCE_RULES, DualsError
+        from allocopt.sensitivity.duals import shadow_prices as compute
+        from allocopt.sensitivity.output import metadata, shadow_files
+        from allocopt.sensitivity.scenario import solve_instance
+
+        try:
+            get_backend("highs")
+        except Exception:
+            raise Failure(["shadow prices need highspy for the LP duals: pip install "
+                           "'allocopt[solvers]'"], EXIT_BAD_INPUT) from None
+        base = solve_instance(instance, settings, keep=True)
+        _require_solution(file, base)
+        try:
+            prices = compute(instance, base.solution,
+                             rules=None if all_rows else RESOURCE_RULES)
+        except DualsError as exc:
+            raise Failure([str(exc)], EXIT_NO_SOLUTION) from None
+    files = shadow_files(prices)
+    files["sensitivity.json"] = metadata(
+        "shadow-prices", instance, _recorded(settings, all_rows=all_rows),
+        ["Duals are of the LP with every funding decision (ASSIGN, START) fixed at the "
+         "MILP's optimum and elastic sizes and purchases continuous: local (valid near the "
+         "current limits) and conditional on the fixed decisions.",
+         "dual = change of the objective per unit added to the row's limit (≥ 0 on a "
+         "binding ≤ row, ≤ 0 on a binding ≥ row such as a minimum area share).",
+         "reduced_cost = value of an unfunded project's best option minus the price, at "
+         "these duals, of what it needs; > 0 means it looks worth funding at these prices "
+         "but some fixed decision or integrality keeps it out."],
+        {"status": base.status, "objective": prices.objective,
+         "fixed_lp_objective": prices.lp_objective})
+    binding = sorted((r for r in prices.rows if r.binding and r.dual != 0),
+                     key=lambda r: -abs(r.dual))
+    click.echo(f"{instance.name}: objective {prices.objective:,.4f} ({base.status}); "
+               f"LP with the funding fixed {prices.lp_objective:,.4f}")
+    for r in binding[:10]:
+        click.echo(f"  {r.rule:<18} {'|'.join(map(str, r.key)):<28} dual {r.dual:,.6g}")
+    _write(out_dir, files, None, True)
+
+
+def _axes(instance, params: tuple[str, ...], ranges: tuple[str, ...], steps: tuple[int, ...],
+          tol: str | None):
+    from allocopt.sensitivity.params import (
+        Change,
+        ParameterError,
+        apply_changes,
+        grid_values,
+        parse_amount,
+        parse_range,
+        target,
+    )
+    from allocopt.sensitivity.sweep import STEPS_PER_INTERVAL, Axis
+
+    if len(ranges) != len(params):
+        raise ParameterError(f"give one --range per --param ({len(params)} --param, "
+                             f"{len(ranges)} --range)")
+    if len(steps) not in (1, len(params)):
+        raise ParameterError("give --steps once, or once per --param")
+    if len(set(params)) != len(params):
+        raise ParameterError("each --param may be given once")
+    axes = []
+    for k, (path, text) in enumerate(zip(params, ranges, strict=True)):
+        t = target(instance, path)
+        lo, hi = parse_range(text, t)
+        n = steps[k] if len(steps) > 1 else steps[0]
+        width = hi - lo
+        if tol is None:
+            step_tol = width / max(n - 1, 1) / STEPS_PER_INTERVAL
+        elif tol.strip().endswith("%"):
+            step_tol = parse_amount(tol, width, "--tol") - width
+        else:
+            step_tol = parse_amount(tol, None, "--tol")
+        if not step_tol > 0:
+            raise ParameterError(f"--tol {tol}: must be positive")
+        for end in (lo, hi):  # values in between are valid when both ends are
+            apply_changes(instance, [Change(path, end)])
+        axes.append(Axis(path, tuple(grid_values(lo, hi, n, t.integer)), t.integer, step_tol))
+    return axes
+
+
+@sensitivity.command()
+@click.argument("file", type=instance_path)
+@click.option("--param", "params", multiple=True, required=True, metavar="PATH",
+              help="Parameter to vary, e.g. supply.H200 (total deliveries, scaled), "
+                   "budget.capex, areas.<id>.weight, projects.<id>.score, "
+                   "sites.<id>.power_mw. Repeat for a grid.")
+@click.option("--range", "ranges", multiple=True, required=True, metavar="LO..HI",
+              help="Absolute (10..20) or relative to the instance's value (-50%..+50%); "
+                   "one per --param.")
+@click.option("--steps", type=click.IntRange(2, 1000), multiple=True, default=(5,),
+              show_default=True, help="Points per parameter, ends included (once, or per "
+                                      "--param).")
+@click.option("--tol", metavar="T",
+              help="Breakpoint tolerance in the parameter's units, or a percentage of its "
+                   "range [default: 1/64 of a step].")
+@click.option("--no-breakpoints", is_flag=True, help="Skip locating breakpoints.")
+@out_option
+@solver_options
+@executor_options
+@limits_options
+def sweep(file: Path, params: tuple[str, ...], ranges: tuple[str, ...], steps: tuple[int, ...],
+          tol: str | None, no_breakpoints: bool, out_dir: Path, backend: str,
+          time_limit: float | None, gap: float, seed: int, workers: int,
+          dask_address: str | None, no_plots: bool, **limits) -> None:
+    """Re-solve FILE over a range (or a grid) of parameter values.
+
+    Writes OUT/sweep.csv (one row per point: objective, funded projects, GPU-periods per
+    area) and OUT/breakpoints.csv (where the funded set changes, narrowed by bisection),
+    plus sweep.png/svg.
+    """
+    instance = load(file, **limits)
+    settings = _settings(backend, time_limit, gap, seed)
+    executor = _executor(workers, dask_address)
+    with _domain_errors(backend) as bars:
+        from allocopt.sensitivity.output import metadata, sweep_files
+        from allocopt.sensitivity.sweep import sweep as run
+
+        axes = _axes(instance, params, ranges, steps, tol)
+        result = run(instance, axes, settings, executor, progress=bars,
+                     breakpoints=not no_breakpoints)
+    _warn_unverified([p.outcome for p in result.points])
+    files = sweep_files(result, instance)
+    files["sensitivity.json"] = metadata(
+        "sweep", instance, _recorded(settings, executor, params=list(params),
+                                     ranges=list(ranges), steps=list(steps),
+                                     tol={a.path: a.tol for a in axes}),
+        ["Each point is the instance with the parameters set, re-solved (warm-started).",
+         "supply.<type> is the type's total deliveries; setting it scales every delivery.",
+         "area.<id> columns: performance-equivalent GPU-periods awarded (sub-areas count "
+         "towards their parents).",
+         "A breakpoint is an interval [lower, upper], no wider than the tolerance, with "
+         "different funded sets at its two ends; changes of configuration or start that "
+         "keep the same funded set are not breakpoints."],
+        {"base": {"status": result.base.status, "objective": result.base.objective}})
+    click.echo(f"{len(result.points)} points, {len(result.breakpoints)} breakpoints "
+               f"({executor.label})")
+    for b in result.breakpoints[:10]:
+        click.echo(f"  {axes[b.axis].path} in [{b.lower:g}, {b.upper:g}]: "
+                   f"+{','.join(b.gained) or '-'} / -{','.join(b.lost) or '-'}")
+
+    def plots():
+        from allocopt.sensitivity.plots import sweep_plot
+
+        return sweep_plot(result)
+
+    _write(out_dir, files, plots, no_plots)
+
+
+@sensitivity.command()
+@click.argument("file", type=instance_path)
+@click.option("--projects", "project_ids", multiple=True, metavar="IDS",
+              help="Projects to range (comma-separated or repeated) [default: all when "
+                   "there are at most 20 optional projects, else the 20 nearest the margin].")
+@click.option("--all", "all_projects", is_flag=True, help="Range every optional project.")
+@click.option("--tol", type=click.FloatRange(0, 1, min_open=True), default=0.01,
+              show_default=True, help="Relative tolerance of each threshold score.")
+@out_option
+@solver_options
+@executor_options
+@limits_options
+def ranging(file: Path, project_ids: tuple[str, ...], all_projects: bool, tol: float,
+            out_dir: Path, backend: str, time_limit: float | None, gap: float, seed: int,
+            workers: int, dask_address: str | None, no_plots: bool, **limits) -> None:
+    """How far each project's score must rise to be funded, or can fall before it is
+    dropped. Writes OUT/ranging.csv and tornado.png/svg."""
+    instance = load(file, **limits)
+    settings = _settings(backend, time_limit, gap, seed)
+    executor = _executor(workers, dask_address)
+    chosen = [p.strip() for text in project_ids for p in text.split(",") if p.strip()]
+    unknown = [p for p in chosen if p not in instance.project_index]
+    if unknown:
+        raise Failure([f"--projects: no project {p!r} in {file}" for p in unknown],
+                      EXIT_BAD_INPUT)
+    if all_projects and chosen:
+        raise Failure(["give --projects or --all, not both"], EXIT_BAD_INPUT)
+    selection = ([p.id for p in instance.projects if not p.mandatory] if all_projects
+                 else list(dict.fromkeys(chosen)) or None)
+    with _domain_errors(backend) as bars:
+        from allocopt.sensitivity.output import metadata, ranging_files
+        from allocopt.sensitivity.ranging import ranging as run
+
+        base, ranges = run(instance, settings, selection, tol, executor, progress=bars)
+        _require_solution(file, base)
+    files = ranging_files(ranges)
+    files["sensitivity.json"] = metadata(
+        "ranging", instance, _recorded(settings, executor, tol=tol,
+                                       projects=selection or "nearest the margin"),
+        ["Unfunded at score_low, funded at score_high (re-solves, bisection), "
+         "score_high - score_low <= tol * max(score, score_low).",
+         "change: to score_high for an unfunded project (rise needed), to score_low for a "
+         "funded one (fall that drops it); relative_change = change / score.",
+         "Each project is ranged alone, the other scores as in the instance."],
+        {"base": {"status": base.status, "objective": base.objective}})
+    click.echo(f"{len(ranges)} projects ranged ({executor.label})")
+
+    def plots():
+        from allocopt.sensitivity.plots import tornado_plot
+
+        return tornado_plot(ranges)
+
+    _write(out_dir, files, plots, no_plots)
+
+
+@sensitivity.command()
+@click.argument("file", type=instance_path)
+@click.option("--samples", type=click.IntRange(2, 100_000), default=16, show_default=True,
+              help="Base samples N of the Saltelli design: N x (factors + 2) solves.")
+@click.option("--uncertain", "specs", multiple=True, metavar="PATH~DIST",
+              help="An uncertainty: PATH~loss(P), PATH~uniform(LO,HI) or PATH~normal(SD), "
+                   "e.g. 'supply.H200~loss(0.4)', 'projects.*.score~normal(10%)', "
+                   "'budget.total~uniform(-20%,+0%)'. Repeat for more [default: export-"
+                   "controlled deliveries lost with p 0.2, procurement delivery risks, scores "
+                   "±10 %, budgets ±10 %].")
+@out_option
+@solver_options
+@executor_options
+@limits_options
+def montecarlo(file: Path, samples: int, specs: tuple[str, ...], out_dir: Path, backend: str,
+               time_limit: float | None, gap: float, seed: int, workers: int,
+               dask_address: str | None, no_plots: bool, **limits) -> None:
+    """Sample uncertain supply, demand and budget (Sobol' sequence, seeded) and re-solve.
+
+    Writes OUT/montecarlo.csv (one row per scenario), funding_probability.csv,
+    value_quantiles.csv, sobol.csv (first-order and total Sobol' indices with bootstrap
+    intervals) and funding_probability.png/svg.
+    """
+    instance = load(file, **limits)
+    settings = _settings(backend, time_limit, gap, seed)
+    executor = _executor(workers, dask_address)
+    with _domain_errors(backend) as bars:
+        from allocopt.sensitivity.montecarlo import default_uncertainties, parse_uncertainty
+        from allocopt.sensitivity.montecarlo import montecarlo as run
+        from allocopt.sensitivity.output import metadata, montecarlo_files
+
+        factors = ([parse_uncertainty(instance, s) for s in specs] if specs
+                   else default_uncertainties(instance))
+        if not factors:
+            raise Failure([f"{file}: nothing uncertain by default here; give --uncertain"],
+                          EXIT_BAD_INPUT)
+        result = run(instance, factors, samples, seed, settings, executor, progress=bars)
+    _warn_unverified(result.outcomes)
+    files = montecarlo_files(result, instance)
+    solved = sum(o.has_solution for o in result.outcomes)
+    files["sensitivity.json"] = metadata(
+        "montecarlo", instance, _recorded(settings, executor, samples=samples,
+                                          uncertainties=[f.label for f in factors]),
+        ["Scenarios: Saltelli design from a scrambled Sobol' sequence seeded with --seed "
+         "(blocks A, B, AB:<factor>); each solved with a seed from (seed, index).",
+         "Factor columns of montecarlo.csv: the path's value in the scenario (the sum "
+         "over its family, e.g. total units delivered).",
+         "funding_probability: share of the scenarios with a solution in which the "
+         "project is funded.",
+         "sobol: first order (Saltelli 2010) and total (Jansen 1999) indices over the "
+         "design rows whose scenarios all have a solution, 95 % bootstrap intervals; "
+         "estimates from small --samples are rough."],
+        {"base": {"status": result.base.status, "objective": result.base.objective},
+         "scenarios": len(result.outcomes), "with_solution": solved})
+    click.echo(f"{len(result.outcomes)} scenarios ({solved} with a solution, "
+               f"{executor.label})")
+
+    def plots():
+        from allocopt.sensitivity.plots import funding_plot
+
+        return funding_plot(result, instance)
+
+    _write(out_dir, files, plots, no_plots)
