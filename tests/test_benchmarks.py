@@ -1,0 +1,43 @@
+"""The benchmark scripts run end to end at small sizes and print what they claim."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+CONTENDERS = ("allocopt-scip", "allocopt-highs", "pulp-cbc", "pywraplp-scip", "lp-limit")
+
+
+def run(script: str, *args: str, timeout: float) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args],
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def test_gavel_quick_reproduces_cvxpy_optimum():
+    pytest.importorskip("cvxpy", reason="cvxpy is not installed (pip install 'cvxpy>=1.9')")
+    done = run("gavel.py", "--quick", "--repeat", "1", timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "EQUAL: allocopt optimum == CVXPY optimum within 1e-06 relative" in done.stdout
+    assert "allocopt-scip" in done.stdout and "cvxpy-CLARABEL" in done.stdout
+
+
+def test_peers_tiny_has_a_row_per_contender_and_embeds_allocopt():
+    pytest.importorskip("pulp", reason="PuLP is not installed (the 'solvers' extra)")
+    pytest.importorskip("highspy", reason="highspy is not installed (the 'solvers' extra)")
+    done = run("peers.py", "--tiny", "--time-limit", "10", "--check", timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = {line.split()[0]: line.split() for line in done.stdout.splitlines()
+            if line.split() and line.split()[0] in CONTENDERS}
+    assert set(rows) == set(CONTENDERS), done.stdout
+    header = next(line.split() for line in done.stdout.splitlines()
+                  if line.startswith("contender"))
+    status = header.index("status")
+    for name in CONTENDERS[:-1]:
+        assert rows[name][status] in ("optimal", "feasible"), done.stdout
+    assert rows["lp-limit"][status] == "lp-optimal", done.stdout
+    assert "OBJECTIVE MISMATCH" not in done.stdout
+    assert "EMBEDDING OK" in done.stdout, done.stdout
