@@ -37,7 +37,8 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
-def _csv(columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+def csv_text(columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    """CSV text with a header row and '\\n' line ends (the same bytes on every OS)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
@@ -184,9 +185,9 @@ def render(instance: Instance, solution: Solution, options: dict[str, Any],
     }
     return {
         "summary.json": json.dumps(summary, indent=2, sort_keys=False) + "\n",
-        "allocation.csv": _csv(ALLOCATION_COLUMNS, allocation_rows),
-        "projects.csv": _csv(PROJECT_COLUMNS, project_rows),
-        "purchases.csv": _csv(PURCHASE_COLUMNS, purchase_rows),
+        "allocation.csv": csv_text(ALLOCATION_COLUMNS, allocation_rows),
+        "projects.csv": csv_text(PROJECT_COLUMNS, project_rows),
+        "purchases.csv": csv_text(PURCHASE_COLUMNS, purchase_rows),
     }
 
 

@@ -7,14 +7,13 @@ point, missing values as empty cells, so the same run gives byte-identical files
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from allocopt.instance import Instance
+from allocopt.results import csv_text
 from allocopt.sensitivity.duals import ShadowPrices
 from allocopt.sensitivity.montecarlo import MonteCarloResult
 from allocopt.sensitivity.ranging import Range
@@ -34,14 +33,6 @@ def num(x: float | None) -> str:
     if x.is_integer() and abs(x) < 1e15:
         return str(int(x))
     return f"{x:.12g}"
-
-
-def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def _flag(value: bool) -> str:

@@ -10,15 +10,11 @@ import io
 from collections.abc import Sequence
 
 from allocopt.instance import Instance
+from allocopt.report.plots import INK, LINES, MARKERS, OKABE_ITO
 from allocopt.sensitivity.montecarlo import MonteCarloResult
 from allocopt.sensitivity.ranging import Range
 from allocopt.sensitivity.sweep import SweepResult
 
-OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
-             "#F0E442")
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-LINES = ("-", "--", "-.", ":")
-INK = "#222222"
 STYLE = {
     "svg.fonttype": "path", "font.family": "DejaVu Sans", "font.size": 9,
     "axes.edgecolor": INK, "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK,
