@@ -492,7 +492,9 @@ def _run_allocopt(cfg: dict, instance, backend: str) -> dict:
     solution = allocopt.solve(instance, backend=backend, options=options, lp_bound=False)
     program = build_program(instance)  # sizes only, untimed
     note = f"verified; {len(solution.awards)} funded"
-    if solution.status.has_solution and not solution.awards:
+    if not solution.status.has_solution:
+        note = f"no allocation ({solution.message})" if solution.message else "no allocation"
+    elif not solution.awards:
         note = "verified; incumbent is the empty allocation (nothing funded)"
     return {"status": solution.status.value, "objective": solution.objective,
             "bound": solution.bound, "gap": solution.gap, "build_s": solution.build_s,
@@ -528,7 +530,11 @@ def _build_peer(cfg: dict, instance, api) -> tuple[NaiveModel | None, float, dic
             "note": f"build abandoned at {cfg['build_limit']:g} s: " + (
                 f"{exc.done:,} of {exc.total:,} projects written" if exc.done < exc.total
                 else "every project written, shared rows unfinished")}
-    return model, time.perf_counter() - started, None
+    build_s = time.perf_counter() - started
+    if cfg.get("progress"):  # what a killed worker still reports
+        Path(cfg["progress"]).write_text(json.dumps(
+            {"build_s": build_s, "vars": api.n_vars, "rows": api.n_rows}))
+    return model, build_s, None
 
 
 def _peer_note(model: NaiveModel, objective: float | None) -> str:
@@ -630,6 +636,8 @@ def worker(name: str, cfg: dict, result_path: str) -> None:
 
 def run_contender(name: str, cfg: dict, kill_after: float, log_dir: Path) -> dict:
     result = log_dir / f"{name}.json"
+    progress = log_dir / f"{name}.progress.json"
+    cfg = {**cfg, "progress": str(progress)}
     log = (log_dir / f"{name}.log").open("w")
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -653,6 +661,9 @@ def run_contender(name: str, cfg: dict, kill_after: float, log_dir: Path) -> dic
     elif killed:
         out = {"status": "killed", "note": f"killed after {kill_after:g} s of wall time "
                                            f"(time limit {cfg['time_limit']:g} s)"}
+        if progress.exists():
+            out.update(json.loads(progress.read_text()))
+            out["note"] += f", while solving; the model was built in {out['build_s']:.0f} s"
     else:
         tail = (log_dir / f"{name}.log").read_text().strip().splitlines()[-3:]
         out = {"status": "error", "note": f"exit {proc.returncode}: {' | '.join(tail)}"}
