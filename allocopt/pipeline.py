@@ -19,8 +19,10 @@ from allocopt.backends.base import Result, SolverAbandoned, Status
 from allocopt.backends.glop import lp_relaxation_bound
 from allocopt.errors import BackendError
 from allocopt.instance import Instance
+from allocopt.instance.schema import Objective
 from allocopt.model import Program, build_program
 from allocopt.numerics import coefficient_warnings
+from allocopt.policies import parameters, solve_staged_policy
 from allocopt.solution import Solution, decode
 from allocopt.warmstart import hint_from_solution
 
@@ -39,6 +41,7 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
     solver's allocation breaks any rule.
     """
     options = options or SolveOptions()
+    policy = instance.spec.policy.objective
     started = time.perf_counter()
     program = build_program(instance)
     build_s = time.perf_counter() - started
@@ -49,11 +52,22 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
     if options.memory_limit_mb is not None and Feature.MEMORY_LIMIT not in solver.features:
         capable = [n for n, b in REGISTRY.items() if Feature.MEMORY_LIMIT in b.features]
         raise BackendError(f"{backend} cannot limit its memory; use {' or '.join(capable)}")
+    if policy is Objective.ROBUST:
+        if warm_start is not None:
+            raise BackendError("a warm start is one allocation; the robust policy has one "
+                               "per scenario (solve without --warm-start)")
+        from allocopt.policies.robust import solve_robust
+
+        return solve_robust(instance, backend=backend, options=options, check=check)
+    report: dict = {}
     try:
         if len(program.columns) == 0:
             result = _solve_empty(program, backend, time.perf_counter() - started)
-        else:
+        elif policy is Objective.WEIGHTED:
             result = solver.solve(program, options)
+        else:
+            staged, report = solve_staged_policy(instance, program, backend, options)
+            result, program = staged.result, staged.program
     except SolverAbandoned as exc:
         result = Result(Status.NO_SOLUTION_FOUND, None, None, None,
                         time.perf_counter() - started, backend, interrupted=True,
@@ -61,6 +75,7 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
     solution = decode(instance, program, result)
     solution.build_s = build_s
     solution.warnings = coefficient_warnings(program)
+    solution.policy = {"name": policy.value, "parameters": parameters(instance), **report}
     if lp_bound and not solution.interrupted:
         solution.lp_bound = lp_relaxation_bound(program)
     if check and solution.status.has_solution:

@@ -30,6 +30,8 @@ PROJECT_COLUMNS = ("project", "title", "owner", "area", "partner", "mandatory", 
                    "configuration", "site", "start", "end", "gpus_awarded", "gpus_requested",
                    "perf_gpus_awarded", "perf_gpus_requested", "value")
 PURCHASE_COLUMNS = ("option", "gpu_type", "site", "period", "units", "cost")
+SCENARIO_COLUMNS = ("scenario", "id", "probability", "value", "funded_projects", "eev_value",
+                    "wait_and_see_value")
 
 
 def _num(x: float) -> str:
@@ -128,6 +130,15 @@ def summarise(instance: Instance, solution: Solution) -> dict[str, Any]:
     }
 
 
+def _policy_summary(instance: Instance, solution: Solution) -> dict[str, Any]:
+    """The policy that produced the allocation: its name and parameters, the rules every
+    policy shares (granularity, late-start penalty, budget), and its stages and figures."""
+    shared = instance.spec.policy.model_dump(
+        mode="json", include={"granularity", "late_start_penalty", "budget"})
+    name = solution.policy.get("name", instance.spec.policy.objective.value)
+    return {"name": name, "objective": name, **shared, **solution.policy}
+
+
 def _option_index(instance: Instance, label: str) -> int:
     for k, o in enumerate(instance.spec.procurement):
         if (o.id or f"{o.type}#{k}") == label:
@@ -137,25 +148,10 @@ def _option_index(instance: Instance, label: str) -> int:
 
 def render(instance: Instance, solution: Solution, options: dict[str, Any],
            violations: list[Violation], version: str) -> dict[str, str]:
-    """File name -> contents of a results folder."""
-    idx = instance.period_index
-    awards = {a.project: a for a in solution.awards}
-    allocation_rows = []
-    for a in solution.awards:
-        for g, n in a.gpus.items():
-            for t in range(idx[a.start], idx[a.end] + 1):
-                allocation_rows.append((a.project, g, a.site, instance.periods[t], _num(n)))
-    project_rows = []
-    for p in instance.projects:
-        a = awards.get(p.id)
-        size, value = award_value(instance, a) if a else (0.0, 0.0)
-        project_rows.append((
-            p.id, p.title, p.owner, p.area, p.partner or "", str(p.mandatory).lower(),
-            str(a is not None).lower(), (a.configuration or "elastic") if a else "",
-            a.site if a else "", a.start if a else "", a.end if a else "",
-            _num(sum(a.gpus.values())) if a else "0", requested(instance, p)[0],
-            _num(round(size, 9)), _num(round(requested(instance, p)[1], 9)),
-            _num(round(value, 9))))
+    """File name -> contents of a results folder. A robust solution adds scenarios.csv
+    and, for the k-th scenario (from 1, in file order), scenario-k-allocation.csv and
+    scenario-k-projects.csv; allocation.csv and projects.csv are the first scenario's."""
+    allocation_rows, project_rows = _tables(instance, solution)
     purchase_rows = [(b.option, b.gpu_type, b.site, b.period, _num(b.units),
                       _num(b.units * instance.spec.procurement[
                           _option_index(instance, b.option)].price))
@@ -174,7 +170,8 @@ def render(instance: Instance, solution: Solution, options: dict[str, Any],
         "instance": instance.name,
         "instance_sha256": instance.sha256,
         "allocopt_version": version,
-        "policy": instance.spec.policy.model_dump(mode="json"),
+        "policy": _policy_summary(instance, solution),
+        **solution.figures,
         "options": options,
         "projects": len(instance.projects),
         "funded_projects": len(solution.awards),
@@ -183,12 +180,52 @@ def render(instance: Instance, solution: Solution, options: dict[str, Any],
         "violations": [str(v) for v in violations],
         **summarise(instance, solution),
     }
-    return {
+    files = {
         "summary.json": json.dumps(summary, indent=2, sort_keys=False) + "\n",
         "allocation.csv": csv_text(ALLOCATION_COLUMNS, allocation_rows),
         "projects.csv": csv_text(PROJECT_COLUMNS, project_rows),
         "purchases.csv": csv_text(PURCHASE_COLUMNS, purchase_rows),
     }
+    if solution.scenarios:
+        figures = {f["id"]: f for f in solution.figures.get("scenarios", [])}
+        rows = []
+        for k, (scenario, fixed, answer) in enumerate(solution.scenarios, start=1):
+            allocation_rows, project_rows = _tables(fixed, answer)
+            files[f"scenario-{k}-allocation.csv"] = csv_text(ALLOCATION_COLUMNS, allocation_rows)
+            files[f"scenario-{k}-projects.csv"] = csv_text(PROJECT_COLUMNS, project_rows)
+            f = figures.get(scenario.id, {})
+            rows.append((k, scenario.id, _num(scenario.probability), _num(answer.objective),
+                         len(answer.awards), _maybe(f.get("eev_value")),
+                         _maybe(f.get("wait_and_see_value"))))
+        files["scenarios.csv"] = csv_text(SCENARIO_COLUMNS, rows)
+    return files
+
+
+def _maybe(x: float | None) -> str:
+    return "" if x is None else _num(x)
+
+
+def _tables(instance: Instance, solution: Solution) -> tuple[list[tuple], list[tuple]]:
+    """allocation.csv and projects.csv rows."""
+    idx = instance.period_index
+    awards = {a.project: a for a in solution.awards}
+    allocation_rows = []
+    for a in solution.awards:
+        for g, n in a.gpus.items():
+            for t in range(idx[a.start], idx[a.end] + 1):
+                allocation_rows.append((a.project, g, a.site, instance.periods[t], _num(n)))
+    project_rows = []
+    for p in instance.projects:
+        a = awards.get(p.id)
+        size, value = award_value(instance, a) if a else (0.0, 0.0)
+        project_rows.append((
+            p.id, p.title, p.owner, p.area, p.partner or "", str(p.mandatory).lower(),
+            str(a is not None).lower(), (a.configuration or "elastic") if a else "",
+            a.site if a else "", a.start if a else "", a.end if a else "",
+            _num(sum(a.gpus.values())) if a else "0", requested(instance, p)[0],
+            _num(round(size, 9)), _num(round(requested(instance, p)[1], 9)),
+            _num(round(value, 9))))
+    return allocation_rows, project_rows
 
 
 def write_folder(out_dir: str | Path, files: dict[str, str | bytes]) -> Path:
@@ -237,7 +274,8 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         raise ResultsError(f"{path}: not a readable CSV file ({exc})") from None
 
 
-def read_solution(instance: Instance, folder: str | Path) -> tuple[Solution, list[Violation]]:
+def read_solution(instance: Instance, folder: str | Path, allocation_file: str = "allocation.csv",
+                  projects_file: str = "projects.csv") -> tuple[Solution, list[Violation]]:
     """Rebuild a Solution from a results folder, trusting nothing but its rows.
 
     Awards come from allocation.csv; a project whose rows are not one site over
@@ -251,8 +289,8 @@ def read_solution(instance: Instance, folder: str | Path) -> tuple[Solution, lis
         raise ResultsError(f"{folder / 'summary.json'}: cannot read ({exc.strerror})") from None
     except json.JSONDecodeError as exc:
         raise ResultsError(f"{folder / 'summary.json'}: invalid JSON ({exc.msg})") from None
-    allocation = _read_csv(folder / "allocation.csv")
-    projects = _read_csv(folder / "projects.csv")
+    allocation = _read_csv(folder / allocation_file)
+    projects = _read_csv(folder / projects_file)
     purchases = _read_csv(folder / "purchases.csv") if (folder / "purchases.csv").exists() else []
     problems: list[Violation] = []
     idx = instance.period_index
@@ -262,7 +300,7 @@ def read_solution(instance: Instance, folder: str | Path) -> tuple[Solution, lis
             float(row["gpus"])
             idx[row["period"]]
         except (KeyError, ValueError, TypeError):
-            raise ResultsError(f"{folder / 'allocation.csv'}: row {k} is malformed") from None
+            raise ResultsError(f"{folder / allocation_file}: row {k} is malformed") from None
         rows_of[row["project"]].append(row)
     listed = {r.get("project"): r for r in projects}
     awards = []
@@ -317,11 +355,27 @@ def read_solution(instance: Instance, folder: str | Path) -> tuple[Solution, lis
                         bound=summary.get("bound"), gap=summary.get("gap"),
                         backend=str(summary.get("backend", "")),
                         wall_s=float(summary.get("wall_s") or 0.0), awards=awards,
-                        purchases=bought)
+                        purchases=bought, policy=_recorded_policy(summary))
     if summary.get("instance_sha256") not in (None, instance.sha256):
         problems.append(Violation("instance", "summary.json was written for a different "
                                               "instance (instance_sha256 differs)"))
     return solution, problems
+
+
+def _recorded_policy(summary: dict[str, Any]) -> dict[str, Any]:
+    """The policy name and stages a results folder records (what verify re-checks)."""
+    policy = summary.get("policy")
+    if not isinstance(policy, dict):
+        return {}
+    stages = policy.get("stages")
+    ok = isinstance(stages, list) and all(
+        isinstance(s, dict) and isinstance(s.get("name"), str) and s.get("sense") in ("max", "min")
+        and (s.get("objective") is None or isinstance(s.get("objective"), int | float))
+        for s in stages)
+    out: dict[str, Any] = {"name": str(policy.get("name", ""))}
+    if ok:
+        out["stages"] = stages
+    return out
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:

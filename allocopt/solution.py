@@ -39,7 +39,12 @@ class Purchase:
 @dataclass
 class Solution:
     """An allocation with its status and quality. `bound` is the best proven bound on
-    the objective; `gap` is relative to the objective."""
+    the objective; `gap` is relative to the objective.
+
+    `policy` names the policy and holds its stages and figures (summary.json's
+    `policy`); `figures` go to the top of summary.json (the robust policy's expected
+    value, worst case, VSS and EVPI); `scenarios` lists, for the robust policy,
+    (scenario, instance with the plan's arrivals, that scenario's Solution)."""
 
     status: Status
     objective: float | None
@@ -54,6 +59,9 @@ class Solution:
     lp_bound: float | None = None
     interrupted: bool = False
     warnings: list[str] = field(default_factory=list)
+    policy: dict = field(default_factory=dict)
+    figures: dict = field(default_factory=dict)
+    scenarios: list[tuple] = field(default_factory=list)
 
     @property
     def root_gap(self) -> float | None:
@@ -116,16 +124,25 @@ def decode(instance: Instance, program: Program, result: Result) -> Solution:
         solution.awards.append(Award(project=project.id, configuration=config_id,
                                      site=spec.sites[cols.site[j]].id, start=periods[start],
                                      end=periods[start + d - 1], gpus=gpus))
-    for j in np.flatnonzero((cols.kind == VarKind.BUY) & (v > 0.5)):
-        units = _clean(v[j], True) * cols.unit[j]
-        solution.purchases.append(Purchase(
-            option=option_label(instance, int(cols.option[j])),
-            gpu_type=spec.gpu_types[cols.gpu_type[j]].id, site=spec.sites[cols.site[j]].id,
-            period=periods[cols.start[j]], units=float(units)))
     order = instance.project_index
     solution.awards.sort(key=lambda a: order[a.project])
-    solution.purchases = trim_purchases(instance, solution.awards, solution.purchases)
+    solution.purchases = trim_purchases(instance, solution.awards,
+                                        decode_purchases(instance, program, v))
     return solution
+
+
+def decode_purchases(instance: Instance, program: Program, values: np.ndarray) -> list[Purchase]:
+    """Every purchase the BUY columns' values make, untrimmed."""
+    cols = program.columns
+    spec = instance.spec
+    out = []
+    for j in np.flatnonzero((cols.kind == VarKind.BUY) & (values > 0.5)):
+        units = _clean(values[j], True) * cols.unit[j]
+        out.append(Purchase(
+            option=option_label(instance, int(cols.option[j])),
+            gpu_type=spec.gpu_types[cols.gpu_type[j]].id, site=spec.sites[cols.site[j]].id,
+            period=instance.periods[cols.start[j]], units=float(units)))
+    return out
 
 
 def trim_purchases(instance: Instance, awards: list[Award],

@@ -59,8 +59,8 @@ def verify(instance: Instance, solution) -> list[Violation]:
     awards = {}
     held = defaultdict(float)  # (type, site, period index) -> GPUs held by projects
     perf_gp = {}  # project -> performance-equivalent GPU-periods
+    project_value = {}  # project -> weighted value
     run = {}  # project -> (first, last) period index
-    value = 0.0
     public_opex = 0.0
     cofund = {p.id: p.cofunding_share for p in spec.partners}
     for a in solution.awards:
@@ -114,7 +114,8 @@ def verify(instance: Instance, solution) -> list[Violation]:
                 bad("assignment", f"project {p.id}: GPUs {a.gpus} differ from configuration "
                                   f"{config.id} {dict(config.gpus)}")
             gp = sum(n * types[g].perf for g, n in config.gpus.items()) * duration
-            value += weight * (config.value if config.value is not None else gp) * start_factor
+            project_value[p.id] = weight * (config.value if config.value is not None
+                                            else gp) * start_factor
         else:
             e = request.elastic
             duration = p.window.duration
@@ -134,7 +135,7 @@ def verify(instance: Instance, solution) -> list[Violation]:
                 bad("elastic_units", f"project {p.id}: {sum(a.gpus.values()):g} GPUs, above "
                                      f"max_units {e.max_units:g}")
             gp = size * duration
-            value += weight * gp * start_factor
+            project_value[p.id] = weight * gp * start_factor
         if last - first + 1 != duration:
             bad("window", f"project {p.id} runs {last - first + 1} periods, not {duration}")
         perf_gp[p.id] = gp
@@ -228,11 +229,99 @@ def verify(instance: Instance, solution) -> list[Violation]:
         if limit is not None and _over(spent, limit):
             bad(rule, f"{spent:,.2f} {budget.currency} spent, limit {limit:,.2f}")
 
-    if solution.objective is not None and not math.isclose(
-            value, solution.objective, rel_tol=OBJ_REL_TOL, abs_tol=1e-6):
-        bad("objective", f"reported objective {solution.objective!r} but the allocation is "
-                         f"worth {value!r}")
+    figures = {"weighted value": sum(project_value.values()), "cost": capex + public_opex}
+    _check_policy(instance, solution, project_value, perf_gp, figures, bad)
     return out
+
+
+def _check_policy(instance: Instance, solution, project_value: dict[str, float],
+                  perf_gp: dict[str, float], figures: dict[str, float], bad) -> None:
+    """The policy's own promises: the reported objective is what the allocation is
+    worth under the last stage's objective, every earlier stage is kept within its
+    tolerance, and least-cost serves what it must."""
+    policy = instance.spec.policy
+    recorded = getattr(solution, "policy", {}) or {}
+    name = recorded.get("name") or policy.objective.value
+    value = figures["weighted value"]
+    if name == "least-cost":
+        for pid in policy.least_cost.serve:
+            if pid not in project_value:
+                bad("policy", f"least-cost must serve project {pid}, which is not funded")
+        floor = policy.least_cost.value_floor
+        if floor > 0 and value < floor - ABS_TOL - REL_TOL * floor:
+            bad("policy", f"weighted value {value:g} is below the value floor {floor:g}")
+    stages = recorded.get("stages") or [
+        {"name": "weighted value", "sense": "max", "objective": solution.objective}]
+    tolerance = {"least-cost": 1.0 - policy.least_cost.value_share,
+                 "lexicographic": policy.tiers.tolerance}.get(name, 0.0)
+    for k, stage in enumerate(stages):
+        worth = _stage_worth(instance, stage["name"], project_value, perf_gp, figures)
+        reported = stage["objective"]
+        if worth is None or reported is None:
+            continue
+        if k == len(stages) - 1:
+            if solution.objective is not None and not math.isclose(
+                    worth, solution.objective, rel_tol=OBJ_REL_TOL, abs_tol=1e-6):
+                bad("objective", f"reported objective {solution.objective!r} but the "
+                                 f"allocation is worth {worth!r} ({stage['name']})")
+            continue
+        room = tolerance * abs(reported) + 1e-6 * max(1.0, abs(reported))
+        kept = worth >= reported - room if stage["sense"] == "max" else worth <= reported + room
+        if not kept:
+            bad("policy", f"stage {stage['name']!r} reached {reported!r} but the allocation is "
+                          f"worth {worth!r} there, beyond its tolerance")
+
+
+def _stage_worth(instance: Instance, name: str, project_value: dict[str, float],
+                 perf_gp: dict[str, float], figures: dict[str, float]) -> float | None:
+    """What the allocation is worth under a named stage's objective (None: a stage
+    this check cannot recompute, e.g. the piecewise-linear proportional one)."""
+    if name in figures:
+        return figures[name]
+    if name.startswith("tier ") or name == "untiered":
+        wanted = None if name == "untiered" else int(name.split()[1])
+        return sum(v for pid, v in project_value.items()
+                   if _tier(instance, pid) == wanted)
+    if name.startswith("maxmin level ") and instance.spec.policy.fairness.measure.value == "gpus":
+        level = int(name.rsplit(" ", 1)[1])
+        return sum(sorted(_gpu_satisfaction(instance, perf_gp))[:level])
+    return None
+
+
+def _tier(instance: Instance, project_id: str) -> int | None:
+    spec = instance.spec
+    project = next(p for p in spec.projects if p.id == project_id)
+    if project.tier is not None:
+        return project.tier
+    areas = {a.id: a for a in spec.areas}
+    area = project.area
+    while area is not None:
+        if areas[area].tier is not None:
+            return areas[area].tier
+        area = areas[area].parent
+    return None
+
+
+def _gpu_satisfaction(instance: Instance, perf_gp: dict[str, float]) -> list[float]:
+    """Each top-level area's performance-equivalent GPU-periods over its weight's slice
+    of those on hand (the definition in allocopt.policies.measures, recomputed)."""
+    spec = instance.spec
+    areas = {a.id: a for a in spec.areas}
+    top = [a for a in spec.areas if a.parent is None and a.weight > 0]
+    total_weight = sum(a.weight for a in top)
+    perf = {g.id: g.perf for g in spec.gpu_types}
+    n_periods = len(spec.periods)
+    index = {p: i for i, p in enumerate(spec.periods)}
+    on_hand = sum(d.units * perf[d.type] * (n_periods - index[d.period]) for d in spec.supply)
+    received = defaultdict(float)
+    for p in spec.projects:
+        if p.id in perf_gp:
+            area = p.area
+            while areas[area].parent is not None:
+                area = areas[area].parent
+            received[area] += perf_gp[p.id]
+    total = on_hand if on_hand > 0 else 1.0
+    return [received[a.id] / (a.weight / total_weight * total) for a in top]
 
 
 def _occupied(count: int, node_size: int, gran: Granularity) -> int:

@@ -21,6 +21,8 @@ def hint_from_solution(instance: Instance, program: Program, previous: Solution)
     index: dict[tuple, int] = {}
     for j in range(len(cols)):
         kind = VarKind(cols.kind[j])
+        if kind is VarKind.AUX:
+            continue
         if kind is VarKind.BUY:
             key = ("buy", option_label(instance, int(cols.option[j])),
                    spec.sites[cols.site[j]].id, instance.periods[cols.start[j]])

@@ -11,6 +11,9 @@ EXIT_OK, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1
 
 instance_path = click.Path(exists=False, dir_okay=False, path_type=Path)
 
+# allocopt.instance.schema.Objective, spelled out so that --help imports no pydantic.
+POLICIES = ("weighted", "maxmin", "proportional", "lexicographic", "least-cost", "robust")
+
 
 class Failure(click.ClickException):
     """An expected failure: message lines on standard error and a contract exit code."""
@@ -52,3 +55,14 @@ def load(path: Path, max_file_bytes: int, max_nodes: int, max_projects: int,
         return load_instance(path, limits)
     except InstanceError as exc:
         raise Failure([str(p) for p in exc.problems], EXIT_BAD_INPUT) from None
+
+
+def with_policy(instance, policy: str):
+    """`instance` under another policy objective, or Failure(exit 2) if the file
+    cannot serve it (e.g. the robust policy without scenarios)."""
+    from allocopt.errors import InstanceError
+
+    try:
+        return instance.with_objective(policy)
+    except InstanceError as exc:
+        raise Failure([f"--policy {policy}: {p}" for p in exc.problems], EXIT_BAD_INPUT) from None

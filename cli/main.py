@@ -22,10 +22,12 @@ from allocopt_cli.common import (
     EXIT_INFEASIBLE,
     EXIT_NO_SOLUTION,
     EXIT_VIOLATED,
+    POLICIES,
     Failure,
     instance_path,
     limits_options,
     load,
+    with_policy,
 )
 from allocopt_cli.report import compare, report, require_report_packages
 from allocopt_cli.sensitivity import sensitivity
@@ -87,19 +89,29 @@ def schema() -> None:
 @click.option("--warm-start", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Seed the solver with the allocation in an earlier results folder.")
 @click.option("--verbose", "-v", is_flag=True, help="Stream the solver's log.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show elapsed time, incumbent, bound and gap on standard error while "
+                   "solving [default: when standard error is a terminal].")
+@click.option("--policy", type=click.Choice(POLICIES),
+              help="Override the file's policy.objective (its settings still come from "
+                   "the file): " + ", ".join(POLICIES) + ".")
 @click.option("--report", "with_report", is_flag=True,
               help="Also write report.html, report.md and allocation.xlsx.")
 @limits_options
 def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | None, gap: float,
           threads: int, memory_limit: float | None, seed: int, warm_start: Path | None,
-          verbose: bool, with_report: bool, **limits) -> None:
+          verbose: bool, progress: bool | None, policy: str | None, with_report: bool,
+          **limits) -> None:
     """Solve instance FILE, verify the allocation and write the results folder."""
     instance = load(file, **limits)
+    if policy is not None:
+        instance = with_policy(instance, policy)
     from allocopt.backends import REGISTRY, SolveOptions, Status
     from allocopt.errors import BackendError
     from allocopt.pipeline import VerificationError
     from allocopt.pipeline import solve as run
     from allocopt.results import write_results
+    from allocopt_cli.progress import progress_line
 
     if backend not in (*REGISTRY, "auto"):
         raise click.BadParameter(f"choose from {', '.join(REGISTRY)}, auto",
@@ -116,9 +128,9 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
         except ResultsError as exc:
             raise Failure([f"--warm-start: {exc}"], EXIT_BAD_INPUT) from None
     try:
-        with stop_on_signals() as stop:
+        with stop_on_signals() as stop, progress_line(progress) as line:
             solution = run(instance, backend=backend, warm_start=previous,
-                           options=replace(options, stop=stop))
+                           options=replace(options, stop=stop, progress=line))
     except BackendError as exc:
         raise Failure([f"backend {backend}: {exc}"], EXIT_BAD_INPUT) from None
     except VerificationError as exc:
@@ -127,6 +139,8 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
     if solution.status is Status.INFEASIBLE:
         from allocopt.diagnose import diagnose
 
+        if solution.policy.get("name") == "robust":
+            raise Failure(robust_infeasible(file, instance, solution), EXIT_INFEASIBLE)
         lines = [f"{file}: infeasible: no allocation satisfies every rule. Conflicting rules:"]
         lines += [f"  {c}" for c in diagnose(instance)]
         raise Failure(lines, EXIT_INFEASIBLE)
@@ -138,7 +152,7 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
     out = out_dir or Path("results") / file.stem
     recorded = {"backend": backend, "time_limit_s": time_limit, "gap": gap, "threads": threads,
                 "seed": seed, "memory_limit_mb": memory_limit,
-                "warm_start": str(warm_start) if warm_start else None}
+                "warm_start": str(warm_start) if warm_start else None, "policy": policy}
     if with_report:
         require_report_packages()
     write_results(out, instance, solution, recorded)
@@ -153,6 +167,21 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
     if solution.interrupted:
         raise Failure([f"interrupted: wrote the best allocation found so far to {out} "
                        f"(gap {solution.gap})"], stop.signal_exit_code)
+
+
+def robust_infeasible(file: Path, instance, solution) -> list[str]:
+    """What to say when no purchase plan serves every scenario: which scenarios fail on
+    their own, and each one's conflicting rules (purchases taken at face value)."""
+    from allocopt.diagnose import diagnose
+    from allocopt.policies.scenarios import scenario_instance
+
+    lines = [f"{file}: infeasible under the robust policy: {solution.message}"]
+    failing = solution.message.removeprefix("infeasible on their own: ").split(", ")
+    for scenario in instance.spec.scenarios:
+        if scenario.id in failing:
+            lines.append(f"scenario {scenario.id}: conflicting rules:")
+            lines += [f"  {c}" for c in diagnose(scenario_instance(instance, scenario))]
+    return lines
 
 
 class _Stop(threading.Event):
@@ -239,9 +268,14 @@ def verify(file: Path, results: Path, **limits) -> None:
 
     try:
         solution, problems = read_solution(instance, results)
+        if solution.policy.get("name") == "robust":
+            from allocopt.policies.robust import verify_folder
+
+            problems = verify_folder(instance, results)
+        else:
+            problems += check(instance, solution)
     except ResultsError as exc:
         raise Failure([str(exc)], EXIT_BAD_INPUT) from None
-    problems += check(instance, solution)
     if problems:
         raise Failure([f"{results}: {len(problems)} rule(s) violated:",
                        *(f"  {p}" for p in problems)], EXIT_VIOLATED)

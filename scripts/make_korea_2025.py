@@ -15,7 +15,8 @@ bundles or an elastic range; most are small (round 1 of 2026: 26.6 GPUs per proj
 Writes into instances/ (or --out):
   korea-2025.yaml               the scenario; it names the CSV below
   korea-2025-export-shock.yaml  the same, with 40 % of every B200 delivery from month 4
-                                (2026-02) on blocked; purchase options are unchanged
+                                (2026-02) on blocked; purchase options are unchanged; its
+                                `scenarios` (for the robust policy) say how it may unfold
   korea-2025-projects.csv       the project table both files share
 
 Rerun:  python scripts/make_korea_2025.py [--seed 2025] [--out DIR] [--check]
@@ -409,7 +410,24 @@ def instance(shock: bool) -> dict[str, Any]:
         # a late start loses 3 % of a project's value per month
         "policy": {"objective": "weighted", "granularity": "gpu", "late_start_penalty": 0.03,
                    "budget": budget()},
+        **({"scenarios": scenarios()} if shock else {}),
     }
+
+
+def scenarios() -> list[dict[str, Any]]:
+    """How the announced shock may unfold, for `--policy robust` (assumption: the
+    probabilities are illustrative). The curbs may tighten to half of the B200 still
+    arriving from 2026-05 (deliveries and purchases alike), or the Chuncheon hall that
+    hosts the partner's H200 (and any H200 bought) may open two months late. (A late
+    Gwangju hall would leave no room for the mandatory sovereign-model run.)"""
+    return [
+        {"id": "as-announced", "name": "The announced curbs only", "probability": 0.5},
+        {"id": "b200-tightened", "name": "Half of the B200 arriving from 2026-05 blocked",
+         "probability": 0.3,
+         "blocked": [{"type": "B200", "from_period": PERIODS[6], "share": 0.5}]},
+        {"id": "chuncheon-late", "name": "Chuncheon opens two months late",
+         "probability": 0.2, "delays": [{"site": "chuncheon", "periods": 2}]},
+    ]
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -216,3 +216,41 @@ def brute_force(instance: Instance) -> BruteForce:
         if mismatch:
             raise AssertionError(f"oracle value disagrees with verify: {mismatch}")
     return result
+
+
+def feasible_allocations(instance: Instance) -> list[Solution]:
+    """Every feasible allocation of `instance`, each a Solution whose objective is None,
+    so that any objective can be evaluated on them: no value-based pruning.
+
+    Feasible means every rule holds (`verify` finds nothing); the policy's own promises
+    (least-cost's must-serve projects and value floor) are not rules and are left to
+    the caller, so the instance is enumerated as if its objective were `weighted`. A
+    partial allocation is dropped only when verify reports a PERMANENT violation, which
+    no further award can repair. The same awards appear once per purchase plan that
+    makes them feasible (plans differ in cost).
+    """
+    if instance.spec.policy.objective.value != "weighted":
+        instance = instance.with_objective("weighted")
+    projects = list(instance.spec.projects)
+    options = [[c.award for c in project_choices(instance, project)
+                if not _rules(instance, [c.award], []) & PERMANENT_ALONE]
+               for project in projects]
+    plans = [p for p in purchase_plans(instance)
+             if not _rules(instance, [], p) & PERMANENT_PURCHASES]
+    found: list[Solution] = []
+
+    def search(i: int, awards: list[Award], plan: list[Purchase]) -> None:
+        if i == len(projects):
+            if not verify(instance, _solution(awards, plan)):
+                found.append(_solution(awards, plan))
+            return
+        if not projects[i].mandatory:  # verify rejects an unfunded mandatory one
+            search(i + 1, awards, plan)
+        for award in options[i]:
+            trial = [*awards, award]
+            if not _rules(instance, trial, plan) & PERMANENT:
+                search(i + 1, trial, plan)
+
+    for plan in plans:
+        search(0, [], plan)
+    return found

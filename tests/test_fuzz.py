@@ -442,7 +442,7 @@ SCRATCH = st.recursive(SCALARS, lambda children: st.one_of(
     st.lists(children, max_size=4), st.dictionaries(FIELD_NAMES, children, max_size=4)),
     max_leaves=25)
 TOP_KEYS = ["name", "description", "periods", "gpu_types", "sites", "supply", "procurement",
-            "areas", "partners", "projects", "project_tables", "policy"]
+            "areas", "partners", "projects", "project_tables", "policy", "scenarios"]
 JUNK_FILES = [b"", b"\n", b" \t\n", b"\xef\xbb\xbf", b"\xff\xfe", b"\x00" * 10, b"---\n",
               b"...\n", b"~\n", b"[]", b"{}", b"null", b'""', b"# just a comment\n",
               b"%YAML 1.1\n---\n", b"%YAML 2.0\n---\na: 1\n", b"---\na: 1\n---\nb: 2\n",

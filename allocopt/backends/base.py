@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import threading
 import time
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Generic, TypeVar
 
 import numpy as np
 
@@ -42,8 +43,25 @@ class Feature(StrEnum):
 
 
 @dataclass(frozen=True)
+class Progress:
+    """What a solver knows mid-solve, in the program's objective units and sense:
+    seconds since the backend started, the best allocation's value and the best proven
+    bound (an upper bound when maximising); None while the solver has none."""
+
+    elapsed_s: float
+    incumbent: float | None
+    bound: float | None
+
+    @property
+    def gap(self) -> float | None:
+        return relative_gap(self.incumbent, self.bound)
+
+
+@dataclass(frozen=True)
 class SolveOptions:
-    """Limits and knobs; `gap` is relative (0.001 = 0.1 %)."""
+    """Limits and knobs; `gap` is relative (0.001 = 0.1 %). `progress`, when set, is
+    called (from the solver's thread, at most about 10 times a second) whenever the
+    solver learns a new incumbent or bound, and once more with the final answer."""
 
     time_limit_s: float | None = None
     gap: float = 1e-4
@@ -54,6 +72,7 @@ class SolveOptions:
     verbose: bool = False
     stop: threading.Event | None = None
     memory_limit_mb: float | None = None
+    progress: Callable[[Progress], None] | None = None
 
 
 @dataclass
@@ -85,6 +104,125 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     if diff <= 1e-9:
         return 0.0
     return diff / max(abs(objective), 1e-9)
+
+
+T = TypeVar("T")
+
+
+class Throttle(Generic[T]):
+    """Passes values on to `send`, from any thread, at most once per `interval_s`: a
+    value that comes sooner is held and sent when the interval is over (unless a newer
+    one replaces it first). `close()` sends what is held at once; nothing is sent after.
+    A `send` that raises is turned off with a warning: it must not stop a solve."""
+
+    def __init__(self, send: Callable[[T], object], interval_s: float) -> None:
+        self._send = send
+        self._interval_s = interval_s
+        self._lock = threading.Lock()
+        self._held: T | None = None  # the newest value not sent yet
+        self._holding = False
+        self._last_sent = -math.inf
+        self._timer: threading.Timer | None = None
+        self._closed = False
+
+    def __call__(self, value: T) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._held, self._holding = value, True
+            wait = self._last_sent + self._interval_s - time.monotonic()
+            if wait <= 0:
+                self._deliver()
+            elif self._timer is None:
+                self._timer = threading.Timer(wait, self._on_timer)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if not self._closed:
+                self._deliver()
+            self._closed = True
+
+    def _on_timer(self) -> None:
+        with self._lock:
+            self._timer = None
+            if not self._closed:
+                self._deliver()
+
+    def _deliver(self) -> None:
+        """Send the held value; the caller holds the lock, so sends never overlap."""
+        if not self._holding:
+            return
+        value, self._held, self._holding = self._held, None, False
+        self._last_sent = time.monotonic()
+        try:
+            self._send(value)
+        except Exception as exc:  # a broken progress display must not stop the solve
+            self._closed = True
+            warnings.warn(f"progress callback failed and was turned off: {exc!r}",
+                          RuntimeWarning, stacklevel=2)
+
+
+PROGRESS_INTERVAL_S = 0.1
+
+
+class ProgressReporter:
+    """How a backend feeds `SolveOptions.progress`: `update` whenever the solver learns
+    an incumbent or a bound (repeats are dropped, at most one call per
+    PROGRESS_INTERVAL_S), then `finish` with the answer, which is always sent. Solvers
+    may report from their own threads."""
+
+    def __init__(self, progress: Callable[[Progress], None], started: float) -> None:
+        self._started = started  # time.perf_counter() when the backend started
+        self._lock = threading.Lock()
+        self._incumbent: float | None = None
+        self._bound: float | None = None
+        self._throttle = Throttle(progress, PROGRESS_INTERVAL_S)
+
+    def update(self, incumbent: float | None = None, bound: float | None = None) -> None:
+        """Record what the solver now knows; None or an infinite value (no incumbent
+        yet, no bound yet) leaves that side as it was."""
+        with self._lock:
+            if self._merge(incumbent, bound):
+                self._throttle(self._now())
+
+    def finish(self, objective: float | None, bound: float | None) -> None:
+        """The solve's answer, sent at once with the final time; nothing after it."""
+        with self._lock:
+            self._merge(objective, bound)
+            if self._incumbent is not None or self._bound is not None:
+                self._throttle(self._now())
+        self.close()
+
+    def close(self) -> None:
+        """Send what is held and stop."""
+        self._throttle.close()
+
+    def _merge(self, incumbent: float | None, bound: float | None) -> bool:
+        changed = False
+        if _known(incumbent) and incumbent != self._incumbent:
+            self._incumbent, changed = float(incumbent) + 0.0, True  # + 0.0: no -0.0
+        if _known(bound) and bound != self._bound:
+            self._bound, changed = float(bound) + 0.0, True
+        return changed
+
+    def _now(self) -> Progress:
+        return Progress(time.perf_counter() - self._started, self._incumbent, self._bound)
+
+
+def _known(value: float | None) -> bool:
+    """A value, not a solver's way of saying "none yet": ±inf, or SCIP's 1e20 and CBC's
+    1e50 (their infinities)."""
+    return value is not None and abs(value) < 1e20
+
+
+def progress_reporter(options: SolveOptions, started: float) -> ProgressReporter | None:
+    """A reporter when progress is asked for, else None: backends then set up nothing."""
+    return None if options.progress is None else ProgressReporter(options.progress, started)
 
 
 def installed_version(module: str, distribution: str) -> str | None:

@@ -2,26 +2,50 @@
 
 PuLP's own status is not trusted (SOLVER-NOTES.md): it reports "Optimal" when CBC
 stopped on its time limit, with or without an integer solution. The status here is
-read from CBC's solution file, and the proven bound from CBC's log.
+read from CBC's solution file, and the proven bound from CBC's log. Progress is read
+from the same log as CBC prints it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import re
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 
-from allocopt.backends.base import Backend, Feature, Result, SolveOptions, Status
+from allocopt.backends.base import (
+    Backend,
+    Feature,
+    ProgressReporter,
+    Result,
+    SolveOptions,
+    Status,
+    progress_reporter,
+)
 from allocopt.model.program import Program
 
 # CBC's closing summary prints the best possible objective in the problem's own sense:
 # "Upper bound:" when maximising, "Lower bound:" when minimising.
 _BOUND_LINE = re.compile(r"^(Upper|Lower) bound:\s*(\S+)", re.MULTILINE)
+# While it runs, CBC's messages give the objective it minimises (the negated one when
+# maximising; unlike its "Continuous objective value is …" line):
+# "Cbc0012I Integer solution of -18061.798 found by feasibility pump after …",
+# "Cbc0013I At root node, 26 cuts changed objective from -19854.3 to -19800.5 in …",
+# "Cbc0010I After 100 nodes, 12 on tree, -18061.798 best solution, best possible
+# -19800.466 (3.58 seconds)" (1e+50 best solution: none yet). The exception, skipped:
+# a warm start's "… found by Reduced search" is printed in the problem's own sense.
+_NUMBER = r"([-+]?\d[\d.]*(?:e[-+]?\d+)?)"
+_INCUMBENT = re.compile(rf"^Cbc\d+I Integer solution of {_NUMBER} found(?! by Reduced search)")
+_ROOT_BOUND = re.compile(rf"^Cbc0013I At root node, .* changed objective from \S+ to {_NUMBER}")
+_NODE = re.compile(rf"^Cbc0010I .* {_NUMBER} best solution, best possible {_NUMBER}")
 
 
 def _cbc_solver_class():
@@ -116,6 +140,7 @@ class CbcBackend(Backend):
         import pulp
 
         started = time.perf_counter()
+        reporter = progress_reporter(options, started)
         cols = program.columns
         n = len(cols)
         mip = not options.relax and bool(np.any(cols.integer))
@@ -160,6 +185,10 @@ class CbcBackend(Backend):
                 var.setInitialValue(v, check=False)
 
         cbc_options = [f"randomCbcSeed {options.seed + 1}"]  # CBC's seed 0 means "clock"
+        # With progress asked for (and a pseudo-terminal to be had), CBC's output is
+        # read as it is printed, and echoed as it comes when verbose.
+        terminal = _open_terminal() if reporter is not None else None
+        streamed = terminal is not None
         with tempfile.TemporaryDirectory(prefix="allocopt-cbc-") as tmp:
             log_path = Path(tmp) / "cbc.log"
             solver = _cbc_solver_class()(
@@ -167,17 +196,27 @@ class CbcBackend(Backend):
                 gapRel=options.gap if mip else None,
                 threads=options.threads if options.threads > 1 else None,
                 options=cbc_options, warmStart=options.hint is not None and mip,
-                logPath=str(log_path))
+                logPath=None if streamed else str(log_path))
             solver.tmpDir = tmp
+            lines: list[str] = []
+            output = contextlib.nullcontext()
+            if terminal is not None and reporter is not None:  # (the one implies the other)
+                output = _terminal_lines(terminal, solver,
+                                         _CbcLog(reporter, program.maximize, lines).feed,
+                                         echo=options.verbose)
             try:
-                prob.solve(solver)
+                with output:
+                    prob.solve(solver)
             except pulp.PulpSolverError as exc:
                 return Result(status=Status.ERROR, objective=None, bound=None, values=None,
                               wall_s=time.perf_counter() - started, backend=self.name,
                               message=str(exc))
             finally:
-                log = log_path.read_text() if log_path.exists() else ""
-        if options.verbose:
+                if streamed:
+                    log = "".join(f"{line}\n" for line in lines)
+                else:
+                    log = log_path.read_text() if log_path.exists() else ""
+        if options.verbose and not streamed:
             sys.stdout.write(log)
         wall = time.perf_counter() - started
 
@@ -196,6 +235,82 @@ class CbcBackend(Backend):
                 # CBC's row price is ∂objective/∂rhs in the problem's own sense (≥ 0 on a
                 # binding ≤ row when maximising), like HiGHS's; checked in the tests.
                 duals = np.array([sum((c.pi or 0.0) for c in row) for row in parts])
+        if reporter is not None:
+            reporter.finish(objective, bound)
         return Result(status=status, objective=objective, bound=bound, values=values,
                       wall_s=wall, backend=self.name, row_duals=duals,
                       message=line or "CBC wrote no solution file status")
+
+
+class _CbcLog:
+    """Keeps CBC's log lines and reports the incumbents and bounds they announce, in
+    the problem's own sense."""
+
+    def __init__(self, reporter: ProgressReporter, maximize: bool, lines: list[str]) -> None:
+        self._reporter = reporter
+        self._sign = -1.0 if maximize else 1.0
+        self.lines = lines
+
+    def feed(self, line: str) -> None:
+        self.lines.append(line)
+        if found := _INCUMBENT.match(line):
+            self._reporter.update(incumbent=self._sign * float(found[1]))
+        elif root := _ROOT_BOUND.match(line):
+            self._reporter.update(bound=self._sign * float(root[1]))
+        elif node := _NODE.match(line):
+            self._reporter.update(incumbent=self._sign * float(node[1]),
+                                  bound=self._sign * float(node[2]))
+
+
+def _open_terminal() -> tuple[int, int] | None:
+    """A pseudo-terminal (its two ends) for CBC's output; None where there is none."""
+    try:
+        import pty
+        import termios
+        import tty
+
+        master, slave = pty.openpty()
+    except (ImportError, OSError):  # Windows; no /dev/pts
+        return None
+    with contextlib.suppress(termios.error):  # else lines end "\r\n": stripped anyway
+        tty.setraw(slave)
+    return master, slave
+
+
+@contextlib.contextmanager
+def _terminal_lines(ends: tuple[int, int], solver, on_line: Callable[[str], None],
+                    echo: bool) -> Iterator[None]:
+    """CBC's output, line by line as it is printed, to `on_line` (and standard output
+    when `echo`). CBC's C stdio holds back output to a pipe or file in 4 KB blocks, but
+    writes each line to a terminal: CBC gets a pseudo-terminal, which PuLP takes from
+    `get_pipe` when no log file is set, and closes when CBC ends."""
+    master, slave = ends
+    terminal = os.fdopen(slave, "w")
+    solver.get_pipe = lambda: terminal
+
+    def pump() -> None:
+        pending = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: CBC and PuLP have both closed the terminal
+                chunk = b""
+            if not chunk:
+                break
+            *complete, pending = (pending + chunk).split(b"\n")
+            for raw in complete:
+                line = raw.decode(errors="replace").rstrip("\r")
+                on_line(line)
+                if echo:
+                    sys.stdout.write(line + "\n")
+        if pending:
+            on_line(pending.decode(errors="replace"))
+
+    reader = threading.Thread(target=pump, name="allocopt-cbc-log", daemon=True)
+    reader.start()
+    try:
+        yield
+    finally:
+        terminal.close()  # also when PuLP failed before starting CBC
+        reader.join(5.0)
+        os.close(master)

@@ -14,10 +14,12 @@ import numpy as np
 from allocopt.backends.base import (
     Backend,
     Feature,
+    ProgressReporter,
     Result,
     SolveOptions,
     Status,
     installed_version,
+    progress_reporter,
     run_interruptible,
 )
 from allocopt.model.program import Program
@@ -66,6 +68,14 @@ class HighsBackend(Backend):
         return installed_version("highspy", "highspy")
 
     def solve(self, program: Program, options: SolveOptions) -> Result:
+        reporter = progress_reporter(options, time.perf_counter())
+        result = self._solve(program, options, reporter)
+        if reporter is not None:
+            reporter.finish(result.objective, result.bound)
+        return result
+
+    def _solve(self, program: Program, options: SolveOptions,
+               reporter: ProgressReporter | None) -> Result:
         import highspy
 
         global _scheduler_threads
@@ -101,6 +111,17 @@ class HighsBackend(Backend):
             start.col_value = np.asarray(options.hint, dtype=np.float64).tolist()
             start.value_valid = True
             h.setSolution(start)
+        if options.stop is not None:
+            # highspy's cancelSolve only raises a flag, which its interrupt callbacks
+            # (simplex, IPM, MIP) read only once this subscribes them.
+            h.HandleUserInterrupt = True
+        if reporter is not None and mip:
+            # Bounds in the problem's own sense; ±inf while there is none.
+            h.cbMipImprovingSolution.subscribe(
+                lambda e: reporter.update(incumbent=e.data_out.objective_function_value))
+            h.cbMipInterrupt.subscribe(
+                lambda e: reporter.update(incumbent=e.data_out.mip_primal_bound,
+                                          bound=e.data_out.mip_dual_bound))
         if _scheduler_threads != options.threads:
             highspy.Highs.resetGlobalScheduler(True)
             _scheduler_threads = options.threads
@@ -127,7 +148,7 @@ class HighsBackend(Backend):
                     float(cols.objective @ values), objective, rtol=1e-7, atol=1e-6):
                 # highspy 1.16 with presolve can return the hint's values with the
                 # optimum's objective; such an answer is not used: solve again, cold.
-                return self.solve(program, replace(options, hint=None))
+                return self._solve(program, replace(options, hint=None), reporter)
             if mip:
                 dual_bound = float(info.mip_dual_bound)
                 bound = dual_bound if np.isfinite(dual_bound) else None

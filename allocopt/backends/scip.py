@@ -3,21 +3,31 @@
 The model is filled into OR-Tools' model builder in one vectorised call, handed over
 as an MPModelProto to pywraplp's SCIP, whose solve (unlike the model builder's) can
 be interrupted: Ctrl-C returns the best allocation found so far.
+
+SCIP has no callback here: progress is read from its own log, which C code writes to
+standard output (file descriptor 1).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from allocopt.backends.base import (
     Backend,
     Feature,
+    ProgressReporter,
     Result,
     SolveOptions,
     Status,
     installed_version,
+    progress_reporter,
     run_interruptible,
 )
 from allocopt.model.program import Program
@@ -70,6 +80,7 @@ class ScipBackend(Backend):
         from ortools.linear_solver.python import model_builder_helper as mbh
 
         started = time.perf_counter()
+        reporter = progress_reporter(options, started)
         solver = pywraplp.Solver.CreateSolver("SCIP")
         error = solver.LoadModelFromProto(
             mbh.to_mpmodel_proto(to_model_builder(program, relax=options.relax)))
@@ -88,11 +99,14 @@ class ScipBackend(Backend):
         if options.hint is not None:
             variables = solver.variables()
             solver.SetHint(variables, [float(v) for v in options.hint])
-        if options.verbose:
+        if options.verbose or reporter is not None:
             solver.EnableOutput()
         code: list[int] = []
-        interrupted = run_interruptible(lambda: code.append(solver.Solve()),
-                                        solver.InterruptSolve, options.stop)
+        log = (contextlib.nullcontext() if reporter is None else
+               _stdout_lines(_ScipLog(reporter).feed, echo=options.verbose))
+        with log:
+            interrupted = run_interruptible(lambda: code.append(solver.Solve()),
+                                            solver.InterruptSolve, options.stop)
         response = linear_solver_pb2.MPSolutionResponse()
         solver.FillSolutionResponseProto(response)
         has_solution = len(response.variable_value) == len(program.columns)
@@ -102,6 +116,8 @@ class ScipBackend(Backend):
             values = np.asarray(response.variable_value, dtype=float)
             objective = float(response.objective_value)
             bound = objective if options.relax else float(response.best_objective_bound)
+        if reporter is not None:
+            reporter.finish(objective, bound)
         return Result(status=status, objective=objective, bound=bound, values=values,
                       wall_s=time.perf_counter() - started, backend=self.name,
                       interrupted=interrupted, message=pywraplp_status_name(code[0]))
@@ -114,3 +130,70 @@ def pywraplp_status_name(code: int) -> str:
         "OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNBOUNDED", "ABNORMAL", "MODEL_INVALID",
         "NOT_SOLVED")}
     return names.get(code, str(code))
+
+
+class _ScipLog:
+    """Reads SCIP's node table from its log: a header row names the columns
+    (`time | node | … | dualbound | primalbound | gap | compl.`), each row under it
+    gives the bounds in the problem's own sense ("--" while there is none)."""
+
+    def __init__(self, reporter: ProgressReporter) -> None:
+        self._reporter = reporter
+        self._columns: tuple[int, int, int] | None = None  # width, dualbound, primalbound
+
+    def feed(self, line: str) -> None:
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) < 3:
+            return
+        if "dualbound" in cells and "primalbound" in cells:
+            self._columns = (len(cells), cells.index("dualbound"), cells.index("primalbound"))
+        elif self._columns is not None and len(cells) == self._columns[0]:
+            _, dual, primal = self._columns
+            self._reporter.update(incumbent=_number(cells[primal]), bound=_number(cells[dual]))
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+@contextlib.contextmanager
+def _stdout_lines(on_line: Callable[[str], None], echo: bool) -> Iterator[None]:
+    """While the block runs, what C code writes to standard output goes through a pipe
+    to `on_line`, line by line, and on to the real standard output only when `echo`.
+
+    The redirection is process-wide (file descriptor 1): Python's own prints meanwhile
+    take the same way. The pipe is drained by a thread, which needs SCIP to release the
+    GIL while it solves (it does: that is also how Ctrl-C reaches it).
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    read_fd, write_fd = os.pipe()
+    os.dup2(write_fd, 1)
+    os.close(write_fd)
+
+    def pump() -> None:
+        feeding = True
+        with open(read_fd, "rb") as pipe, open(saved, "wb", closefd=False) as real:
+            for raw in pipe:
+                if echo:
+                    real.write(raw)
+                    real.flush()
+                if feeding:
+                    try:
+                        on_line(raw.decode(errors="replace").rstrip("\r\n"))
+                    except Exception:  # keep draining: a full pipe would block SCIP
+                        feeding = False
+
+    reader = threading.Thread(target=pump, name="allocopt-scip-log", daemon=True)
+    reader.start()
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)  # closes the pipe's last writer: the reader sees its end
+        reader.join(5.0)
+        if not reader.is_alive():  # else something else (a child process) holds the pipe
+            os.close(saved)

@@ -121,7 +121,36 @@ def check_spec(spec: InstanceSpec, file: str, origins: Sequence[Origin]) -> list
     cycle = _find_cycle(dep_edges)
     if cycle:
         add("projects", f"dependency cycle: {' -> '.join(cycle)}")
+    for j, served in enumerate(spec.policy.least_cost.serve):
+        if served not in known_projects:
+            add(f"policy.least_cost.serve[{j}]", f"unknown project {served!r}")
+    _check_scenarios(spec, periods, types, sites, add)
     return problems
+
+
+def _check_scenarios(spec: InstanceSpec, periods: dict[str, int], types: set[str],
+                     sites: dict, add) -> None:
+    for dup in _duplicates(s.id for s in spec.scenarios):
+        add("scenarios", f"id {dup!r} is used more than once")
+    if spec.scenarios:
+        total = sum(s.probability for s in spec.scenarios)
+        if abs(total - 1.0) > 1e-9:
+            add("scenarios", f"probabilities sum to {total:g}, not 1")
+    elif spec.policy.objective.value == "robust":
+        add("scenarios", "the robust policy needs at least one scenario")
+    for i, scenario in enumerate(spec.scenarios):
+        for j, b in enumerate(scenario.blocked):
+            at = f"scenarios[{i}].blocked[{j}]"
+            if b.type not in types:
+                add(f"{at}.type", f"unknown GPU type {b.type!r}")
+            if b.from_period not in periods:
+                add(f"{at}.from_period", f"period {b.from_period!r} is outside the horizon")
+            for k, site in enumerate(b.sites):
+                if site not in sites:
+                    add(f"{at}.sites[{k}]", f"unknown site {site!r}")
+        for j, d in enumerate(scenario.delays):
+            if d.site not in sites:
+                add(f"scenarios[{i}].delays[{j}].site", f"unknown site {d.site!r}")
 
 
 def _check_project(project: Project, origin: Origin, periods: dict[str, int], types: set[str],

@@ -22,12 +22,26 @@ class Instance:
     spec: InstanceSpec
     source: str = "<memory>"
     origins: tuple[Origin, ...] = field(default=(), repr=False, compare=False)
+    fingerprint: str | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def sha256(self) -> str:
         """Fingerprint of the validated content, the same whether it came from YAML,
-        JSON or code."""
+        JSON or code (an instance derived with `with_objective` keeps its file's)."""
+        if self.fingerprint is not None:
+            return self.fingerprint
         return hashlib.sha256(self.spec.model_dump_json().encode()).hexdigest()
+
+    def with_objective(self, objective: str) -> Instance:
+        """The same instance solved under another policy (`allocopt solve --policy`); the
+        policy's settings still come from the file."""
+        from allocopt.instance.schema import Objective
+
+        policy = self.spec.policy.model_copy(update={"objective": Objective(objective)})
+        spec = self.spec.model_copy(update={"policy": policy})
+        checked = from_spec(spec, self.source, list(self.origins))
+        return Instance(spec=checked.spec, source=self.source, origins=self.origins,
+                        fingerprint=self.sha256)
 
     @property
     def name(self) -> str:

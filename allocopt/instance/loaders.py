@@ -196,7 +196,7 @@ _FALSE = {"false", "no", "0", "n", ""}
 CSV_COLUMNS = (
     "id", "title", "owner", "partner", "area", "score", "earliest_start", "latest_end",
     "duration", "mandatory", "depends_on", "excludes", "late_start_penalty",
-    "configurations", "min_gpus", "max_gpus", "types", "efficiency", "max_units",
+    "configurations", "min_gpus", "max_gpus", "types", "efficiency", "max_units", "tier",
 )
 
 
@@ -214,7 +214,7 @@ def csv_row_to_project(row: dict[str, str]) -> dict[str, Any]:
             project[name] = cell(name)
     if cell("partner"):
         project["partner"] = cell("partner")
-    for name in ("score", "late_start_penalty"):
+    for name in ("score", "late_start_penalty", "tier"):
         if cell(name):
             project[name] = cell(name)
     window = {k: cell(k) for k in ("earliest_start", "latest_end", "duration") if cell(k)}

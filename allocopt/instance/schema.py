@@ -82,6 +82,7 @@ class Area(_Strict):
     min_share: Fraction = 0.0
     max_share: Fraction = 1.0
     parent: Id | None = None
+    tier: PositiveCount | None = None
 
     @model_validator(mode="after")
     def _shares_ordered(self) -> Area:
@@ -165,11 +166,77 @@ class Project(_Strict):
     depends_on: tuple[Id, ...] = ()
     excludes: tuple[Id, ...] = ()
     late_start_penalty: Fraction | None = None
+    tier: PositiveCount | None = None
     request: Request
 
 
 class Objective(StrEnum):
+    """What "best" means; `allocopt.policies` documents each."""
+
     WEIGHTED = "weighted"
+    MAXMIN = "maxmin"
+    PROPORTIONAL = "proportional"
+    LEXICOGRAPHIC = "lexicographic"
+    LEAST_COST = "least-cost"
+    ROBUST = "robust"
+
+
+class FairnessMeasure(StrEnum):
+    """GPUS: performance-equivalent GPU-periods received; VALUE: score x value received
+    (the weighted objective without the area weight)."""
+
+    GPUS = "gpus"
+    VALUE = "value"
+
+
+class Fairness(_Strict):
+    """Max-min and proportional fairness across top-level priority areas. `pieces`: the
+    piecewise-linear logarithm's pieces (proportional); `levels`: how many water-filling
+    levels max-min fixes (default: every area); `then_value`: finish by maximising the
+    weighted value without lowering any fairness level."""
+
+    measure: FairnessMeasure = FairnessMeasure.GPUS
+    pieces: Annotated[int, Field(ge=1, le=1024)] = 24
+    levels: PositiveCount | None = None
+    then_value: bool = True
+
+
+class Tiers(_Strict):
+    """Lexicographic tiers: a project's tier is its own `tier`, else its area's (or an
+    ancestor's); untiered projects come last. Each later tier may cost an earlier one at
+    most `tolerance` (a fraction) of its optimum."""
+
+    tolerance: Fraction = 0.0
+
+
+class LeastCost(_Strict):
+    """Minimise public spending (capex + public opex) while serving every mandatory
+    project, the projects in `serve`, and a weighted value of at least `value_floor` and
+    at least `value_share` of the weighted-value optimum."""
+
+    serve: tuple[Id, ...] = ()
+    value_floor: NonNegative = 0.0
+    value_share: Fraction = 0.0
+
+
+class RobustCriterion(StrEnum):
+    EXPECTED = "expected"
+    WORST_CASE = "worst-case"
+    EXPECTED_WITH_FLOOR = "expected-with-floor"
+
+
+class Robust(_Strict):
+    """Purchases decided once, allocations per scenario. `floor`: the value every
+    scenario must reach under `expected-with-floor`."""
+
+    criterion: RobustCriterion = RobustCriterion.EXPECTED
+    floor: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _floor_given(self) -> Robust:
+        if (self.criterion is RobustCriterion.EXPECTED_WITH_FLOOR) != (self.floor is not None):
+            raise ValueError("give 'floor' exactly when criterion is expected-with-floor")
+        return self
 
 
 class Granularity(StrEnum):
@@ -197,6 +264,39 @@ class Policy(_Strict):
     granularity: Granularity = Granularity.GPU
     late_start_penalty: Fraction = 0.0
     budget: Budget = Budget()
+    fairness: Fairness = Fairness()
+    tiers: Tiers = Tiers()
+    least_cost: LeastCost = LeastCost()
+    robust: Robust = Robust()
+
+
+class Blockage(_Strict):
+    """A `share` of the deliveries of `type` (and of purchased units) arriving from
+    `from_period` on never arrives, at `sites` (empty: every site). Blocked deliveries
+    round down to whole GPUs."""
+
+    type: Id
+    from_period: PeriodId
+    share: Fraction
+    sites: tuple[Id, ...] = ()
+
+
+class SiteDelay(_Strict):
+    """Everything arriving at `site` (deliveries and purchases) arrives `periods` later;
+    what would arrive after the horizon does not arrive."""
+
+    site: Id
+    periods: PositiveCount
+
+
+class Scenario(_Strict):
+    """One possible supply future, with its probability (the robust policy's input)."""
+
+    id: Id
+    name: str = ""
+    probability: Annotated[float, Field(gt=0.0, le=1.0)]
+    blocked: tuple[Blockage, ...] = ()
+    delays: tuple[SiteDelay, ...] = ()
 
 
 class ProjectTable(_Strict):
@@ -220,6 +320,7 @@ class InstanceSpec(_Strict):
     projects: tuple[Project, ...] = ()
     project_tables: tuple[ProjectTable, ...] = ()
     policy: Policy = Policy()
+    scenarios: tuple[Scenario, ...] = ()
 
     @field_validator("periods")
     @classmethod

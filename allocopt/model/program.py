@@ -18,12 +18,14 @@ class VarKind(IntEnum):
     """Column families. ASSIGN: project runs a configuration at a site from a start
     (binary). START: an elastic project starts at a site (binary). SIZE: GPUs (or
     nodes) of a type an elastic project holds. BUY: units (or nodes) bought to arrive
-    at a site in a period."""
+    at a site in a period. AUX: a policy's own variables (fairness levels, scenario
+    arrivals); they allocate nothing."""
 
     ASSIGN = 0
     START = 1
     SIZE = 2
     BUY = 3
+    AUX = 4
 
 
 class Rule(StrEnum):
@@ -43,6 +45,7 @@ class Rule(StrEnum):
     BUDGET_OPEX = "budget_opex"
     BUDGET_TOTAL = "budget_total"
     PROCUREMENT_QUOTA = "procurement_quota"
+    POLICY = "policy"
 
 
 @dataclass(frozen=True)

@@ -25,14 +25,17 @@ def headline_html(r: Report) -> str:
     if h.time_limit_s:
         run += f" (limit {h.time_limit_s:g} s)"
     achieved = (f"{pct(h.achieved)} of the proven upper bound {num(h.bound)}"
-                if h.achieved is not None else "no bound proven")
+                if h.achieved is not None else
+                f"proven lower bound {num(h.bound)}" if h.minimised and h.bound is not None
+                else "no bound proven")
     reasons = _reason_counts(r)
     out = f"{h.projects - h.funded:,} not funded"
     if reasons:
         out += ": " + ", ".join(f"{n} {esc(label)}" for label, n in reasons[:3])
     kpis = [
         _kpi("funded", "Projects funded", f"{h.funded:,} of {h.projects:,}", out, h.funded),
-        _kpi("objective", "Value achieved", num(h.objective), esc(achieved), h.objective),
+        _kpi("objective", "Cost (minimised)" if h.minimised else "Value achieved",
+             num(h.objective), esc(achieved), h.objective),
         _kpi("gap", "Optimality gap", pct(h.gap, 2),
              f'<span id="kpi-status" data-value="{esc(h.status)}">{esc(h.status_text)}</span>',
              h.gap),
@@ -47,6 +50,7 @@ def headline_html(r: Report) -> str:
              else "see summary.json: violations", str(h.verified).lower()),
     ]
     return (f'<section aria-label="Headline figures"><div class="kpis">{"".join(kpis)}</div>'
+            f'<p class="policy" id="policy">{esc(h.policy_text)}</p>'
             f'<p class="fingerprint">Instance fingerprint (SHA-256): '
             f'<code id="fingerprint">{esc(h.sha256)}</code>'
             f' · allocopt {esc(h.version)}</p></section>')

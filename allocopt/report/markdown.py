@@ -39,7 +39,9 @@ def render_markdown(r: Report) -> str:
     out += [
         "## Headline figures", "",
         f"- **Projects funded:** {h.funded:,} of {h.projects:,}",
-        f"- **Value achieved:** {num(h.objective)}{achieved}",
+        f"- **{'Cost (minimised)' if h.minimised else 'Value achieved'}:** "
+        f"{num(h.objective)}{achieved}",
+        f"- **{md(h.policy_text.split(' — ')[0])}** — {md(h.policy_text.split(' — ', 1)[-1])}",
         f"- **Optimality gap:** {pct(h.gap, 2)} — {md(h.status_text)}",
         f"- **Public spend:** {num(spend.get('total'))} {md(spend.get('currency', ''))} "
         f"(purchases {num(spend.get('capex'))} + operation {num(spend.get('opex_public'))})",

@@ -42,6 +42,12 @@ class Headline:
     spend: dict[str, Any]
     time_limit_s: float | None
     budget_total: float | None = None
+    policy: str = "weighted"
+    policy_text: str = ""
+
+    @property
+    def minimised(self) -> bool:
+        return self.policy == "least-cost"
 
     @property
     def status_text(self) -> str:
@@ -49,8 +55,8 @@ class Headline:
 
     @property
     def achieved(self) -> float | None:
-        """Value achieved as a share of the proven upper bound."""
-        if self.objective is None or not self.bound:
+        """Value achieved as a share of the proven upper bound (maximising policies)."""
+        if self.objective is None or not self.bound or self.minimised:
             return None
         return self.objective / self.bound
 
@@ -143,7 +149,46 @@ def headline(summary: dict[str, Any]) -> Headline:
         projects=int(summary.get("projects") or 0), verified=bool(summary.get("verified")),
         version=str(summary.get("allocopt_version", "")), spend=summary.get("spend") or {},
         time_limit_s=options.get("time_limit_s"),
-        budget_total=((summary.get("policy") or {}).get("budget") or {}).get("total"))
+        budget_total=((summary.get("policy") or {}).get("budget") or {}).get("total"),
+        policy=str((summary.get("policy") or {}).get("name") or "weighted"),
+        policy_text=policy_text(summary))
+
+
+POLICY_TEXT = {
+    "weighted": "weighted value: area weight × score × value, summed over funded projects",
+    "maxmin": "max–min fairness across priority areas (water-filling), then weighted value",
+    "proportional": "proportional fairness across priority areas (Σ weight · log "
+                    "satisfaction), then weighted value",
+    "lexicographic": "lexicographic tiers: each tier's value in turn",
+    "least-cost": "least public spending that serves the required portfolio "
+                  "(the objective is a cost, minimised)",
+    "robust": "a purchase plan for supply scenarios, allocations per scenario",
+}
+
+
+def _fmt(x: Any) -> str:
+    return f"{x:,.2f}" if isinstance(x, int | float) else "n/a"
+
+
+def policy_text(summary: dict[str, Any]) -> str:
+    """One sentence on the policy that produced the allocation, with its key figures."""
+    policy = summary.get("policy") or {}
+    name = str(policy.get("name") or "weighted")
+    text = f"Policy: {name} — {POLICY_TEXT.get(name, name)}."
+    stages = [s for s in policy.get("stages") or [] if isinstance(s, dict)]
+    if name == "lexicographic" and stages:
+        text += " Tier optima: " + "; ".join(
+            f"{s.get('name')} {_fmt(s.get('objective'))}" for s in stages) + "."
+    if name in ("maxmin", "proportional") and isinstance(policy.get("satisfaction"), dict):
+        text += " Satisfaction by area (1 = its weighted fair share): " + ", ".join(
+            f"{a} {_fmt(v)}" for a, v in policy["satisfaction"].items()) + "."
+    if name == "robust":
+        text += (f" Expected value {_fmt(summary.get('expected_value'))}, worst case "
+                 f"{_fmt(summary.get('worst_case_value'))}, value of the stochastic solution "
+                 f"{_fmt(summary.get('vss'))}, expected value of perfect information "
+                 f"{_fmt(summary.get('evpi'))}; the allocation shown is the first "
+                 "scenario's (scenarios.csv lists them all).")
+    return text
 
 
 def _periods(folder: ResultsFolder, instance: Instance | None) -> list[str]:

@@ -1,0 +1,107 @@
+"""Lexicographic optimisation: solve objectives one after another, each later one
+kept from worsening the earlier ones by more than their tolerance.
+
+Stage k optimises its objective; its value v_k then becomes a row (objective_k · x
+≥ v_k − tolerance_k · |v_k|, or ≤ when minimising) for every later stage, and the
+stage's allocation seeds the next solve as a hint. Each stage gets the whole time
+limit and gap of the options; the last stage's answer is the policy's answer.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from allocopt.backends import Feature, SolveOptions, get_backend
+from allocopt.backends.base import Result, SolverAbandoned, Status
+from allocopt.model.program import Program
+from allocopt.policies.extend import append_row, padded, with_objective
+
+# Rows that carry an earlier stage's value give it this much room (relative, with an
+# absolute floor) so that solver tolerances never make the next stage infeasible.
+KEEP_SLACK = 1e-7
+GRID = 1e6
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One objective: `vector` over the program's columns (shorter: zero-padded)."""
+
+    name: str
+    vector: np.ndarray
+    maximize: bool = True
+    tolerance: float = 0.0
+
+
+@dataclass(frozen=True)
+class StageOutcome:
+    name: str
+    maximize: bool
+    status: Status
+    objective: float | None
+    bound: float | None
+    wall_s: float
+
+    @property
+    def as_dict(self) -> dict:
+        return {"name": self.name, "sense": "max" if self.maximize else "min",
+                "status": self.status.value, "objective": self.objective,
+                "bound": self.bound, "wall_s": round(self.wall_s, 3)}
+
+
+@dataclass
+class StagedResult:
+    result: Result
+    program: Program
+    stages: list[StageOutcome]
+
+
+def keep_row(stage: Stage, program: Program, value: float) -> Program:
+    """The row that holds a solved stage's objective near `value`. The limit is
+    rounded outwards to a multiple of 1e-6, so that backends that scale rows to
+    integers (CP-SAT: six decimals) take it as it is."""
+    slack = max(stage.tolerance * abs(value), KEEP_SLACK * max(1.0, abs(value)))
+    vector = padded(stage.vector, program)
+    if stage.maximize:
+        limit = math.floor((value - slack) * GRID) / GRID
+        return append_row(program, vector, limit, np.inf, ("keep", stage.name))
+    limit = math.ceil((value + slack) * GRID) / GRID
+    return append_row(program, vector, -np.inf, limit, ("keep", stage.name))
+
+
+def solve_stages(program: Program, stages: list[Stage], backend: str,
+                 options: SolveOptions) -> StagedResult:
+    """Optimise `stages` in order on `program`; stops early at a stage without an
+    allocation (its status is the answer's) or when `options.stop` is set."""
+    solver = get_backend(backend)
+    outcomes: list[StageOutcome] = []
+    result: Result | None = None
+    hint = options.hint
+    for k, stage in enumerate(stages):
+        staged = with_objective(program, padded(stage.vector, program), stage.maximize)
+        stage_options = replace(options, hint=hint if Feature.HINTS in solver.features else None)
+        started = time.perf_counter()
+        try:
+            result = solver.solve(staged, stage_options)
+        except SolverAbandoned as exc:
+            result = Result(Status.NO_SOLUTION_FOUND, None, None, None,
+                            time.perf_counter() - started, backend, interrupted=True,
+                            message=str(exc))
+        outcomes.append(StageOutcome(stage.name, stage.maximize, result.status, result.objective,
+                                     result.bound, result.wall_s))
+        last = k == len(stages) - 1
+        stopped = options.stop is not None and options.stop.is_set()
+        if not result.status.has_solution or last or stopped:
+            if stopped and not last:
+                result = replace(result, interrupted=True,
+                                 message=f"stopped after stage {stage.name!r}")
+            program = staged
+            break
+        program = keep_row(stage, program, float(result.objective))
+        hint = result.values
+    assert result is not None
+    result = replace(result, wall_s=sum(o.wall_s for o in outcomes))
+    return StagedResult(result, program, outcomes)
