@@ -33,11 +33,13 @@ class VerificationError(RuntimeError):
 
 def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
           options: SolveOptions | None = None, check: bool = True,
-          warm_start: Solution | None = None, lp_bound: bool = True) -> Solution:
+          warm_start: Solution | None = None, lp_bound: bool = True,
+          start: str | None = None) -> Solution:
     """Build the model of `instance`, solve it, decode and verify the allocation.
 
-    `warm_start` seeds the solver with an earlier allocation; `lp_bound` also solves
-    the LP relaxation (GLOP) to report the root gap. Raises VerificationError if the
+    `warm_start` seeds the solver with an earlier allocation; `start="lp"` with the
+    LP-rounding allocation of `allocopt.rounding` (weighted policy); `lp_bound` also
+    solves the LP relaxation (GLOP) to report the root gap. Raises VerificationError if the
     solver's allocation breaks any rule.
     """
     options = options or SolveOptions()
@@ -47,6 +49,19 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
     build_s = time.perf_counter() - started
     if warm_start is not None:
         options = replace(options, hint=hint_from_solution(instance, program, warm_start))
+    figures: dict = {}
+    if start == "lp" and policy is Objective.WEIGHTED and len(program.columns):
+        from allocopt.rounding import round_lp
+
+        rounded = round_lp(instance, program)
+        figures["start"] = {"method": "lp-rounding", "objective": rounded.objective,
+                            "lp_objective": rounded.lp_objective,
+                            "seconds": round(rounded.lp_s + rounded.rounding_s, 3),
+                            "used": not rounded.violations}
+        if not rounded.violations:
+            options = replace(options, hint=rounded.values)
+    elif start not in (None, "lp"):
+        raise ValueError(f"unknown start {start!r}; use 'lp'")
     backend = choose_backend(backend, len(program.columns))
     solver = get_backend(backend)
     if options.memory_limit_mb is not None and Feature.MEMORY_LIMIT not in solver.features:
@@ -76,6 +91,7 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
     solution.build_s = build_s
     solution.warnings = coefficient_warnings(program)
     solution.policy = {"name": policy.value, "parameters": parameters(instance), **report}
+    solution.figures.update(figures)
     if lp_bound and not solution.interrupted:
         solution.lp_bound = lp_relaxation_bound(program)
     if check and solution.status.has_solution:

@@ -13,8 +13,9 @@ default (SCIP).
 
 Contenders
 ----------
-- `allocopt-scip`, `allocopt-highs`: `allocopt.solve(instance, backend)` — build_s is the
-  library's `build_program`, solve_s the backend's wall time (model hand-over included);
+- `allocopt-scip`, `allocopt-highs`, `allocopt-cpsat`: `allocopt.solve(instance, backend)` —
+  build_s is the library's `build_program`, solve_s the backend's wall time (model
+  hand-over included);
   every allocation is verified by the library before it is counted.
 - `pulp-cbc`: the naive model below, written term by term in PuLP and solved by the CBC
   that PuLP bundles. Its status is CBC's own (the first line of CBC's solution file),
@@ -111,7 +112,7 @@ SIZES: dict[str, dict[str, Any]] = {
     "large": {"projects": 20_000, "gpus": 100_000, "types": 10, "sites": 5, "periods": 12,
               "time_limit": 120.0},
 }
-ALLOCOPT = ("allocopt-scip", "allocopt-highs")
+ALLOCOPT = ("allocopt-scip", "allocopt-highs", "allocopt-cpsat")
 PEERS = ("pulp-cbc", "pywraplp-scip")
 CONTENDERS = (*ALLOCOPT, *PEERS, "lp-limit")
 BASELINE = "allocopt-scip"
@@ -620,6 +621,7 @@ def worker(name: str, cfg: dict, result_path: str) -> None:
     base = _maxrss_mib(resource.RUSAGE_SELF)
     runners = {"allocopt-scip": lambda: _run_allocopt(cfg, instance, "scip"),
                "allocopt-highs": lambda: _run_allocopt(cfg, instance, "highs"),
+               "allocopt-cpsat": lambda: _run_allocopt(cfg, instance, "cpsat"),
                "pulp-cbc": lambda: _run_pulp(cfg, instance),
                "pywraplp-scip": lambda: _run_pywraplp(cfg, instance),
                "lp-limit": lambda: _run_lp(cfg, instance)}

@@ -88,6 +88,9 @@ def schema() -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--warm-start", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Seed the solver with the allocation in an earlier results folder.")
+@click.option("--start", type=click.Choice(["lp"]),
+              help="Seed the solver with an allocation rounded from the LP relaxation "
+                   "(weighted policy; helps large solves under a time limit).")
 @click.option("--verbose", "-v", is_flag=True, help="Stream the solver's log.")
 @click.option("--progress/--no-progress", default=None,
               help="Show elapsed time, incumbent, bound and gap on standard error while "
@@ -100,8 +103,8 @@ def schema() -> None:
 @limits_options
 def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | None, gap: float,
           threads: int, memory_limit: float | None, seed: int, warm_start: Path | None,
-          verbose: bool, progress: bool | None, policy: str | None, with_report: bool,
-          **limits) -> None:
+          start: str | None, verbose: bool, progress: bool | None, policy: str | None,
+          with_report: bool, **limits) -> None:
     """Solve instance FILE, verify the allocation and write the results folder."""
     instance = load(file, **limits)
     if policy is not None:
@@ -129,7 +132,7 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
             raise Failure([f"--warm-start: {exc}"], EXIT_BAD_INPUT) from None
     try:
         with stop_on_signals() as stop, progress_line(progress) as line:
-            solution = run(instance, backend=backend, warm_start=previous,
+            solution = run(instance, backend=backend, warm_start=previous, start=start,
                            options=replace(options, stop=stop, progress=line))
     except BackendError as exc:
         raise Failure([f"backend {backend}: {exc}"], EXIT_BAD_INPUT) from None
@@ -152,7 +155,8 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
     out = out_dir or Path("results") / file.stem
     recorded = {"backend": backend, "time_limit_s": time_limit, "gap": gap, "threads": threads,
                 "seed": seed, "memory_limit_mb": memory_limit,
-                "warm_start": str(warm_start) if warm_start else None, "policy": policy}
+                "warm_start": str(warm_start) if warm_start else None, "start": start,
+                "policy": policy}
     if with_report:
         require_report_packages()
     write_results(out, instance, solution, recorded)
