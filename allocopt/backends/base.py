@@ -176,12 +176,13 @@ class ProgressReporter:
     PROGRESS_INTERVAL_S), then `finish` with the answer, which is always sent. Solvers
     may report from their own threads."""
 
-    def __init__(self, progress: Callable[[Progress], None], started: float) -> None:
+    def __init__(self, progress: Callable[[Progress], None], started: float,
+                 interval_s: float = PROGRESS_INTERVAL_S) -> None:
         self._started = started  # time.perf_counter() when the backend started
         self._lock = threading.Lock()
         self._incumbent: float | None = None
         self._bound: float | None = None
-        self._throttle = Throttle(progress, PROGRESS_INTERVAL_S)
+        self._throttle = Throttle(progress, interval_s)
 
     def update(self, incumbent: float | None = None, bound: float | None = None) -> None:
         """Record what the solver now knows; None or an infinite value (no incumbent
