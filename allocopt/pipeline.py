@@ -62,7 +62,8 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
             options = replace(options, hint=rounded.values)
     elif start not in (None, "lp"):
         raise ValueError(f"unknown start {start!r}; use 'lp'")
-    backend = choose_backend(backend, len(program.columns))
+    asked = backend
+    backend = choose_backend(backend, len(program.columns), bool(program.columns.integer.all()))
     solver = get_backend(backend)
     if options.memory_limit_mb is not None and Feature.MEMORY_LIMIT not in solver.features:
         capable = [n for n, b in REGISTRY.items() if Feature.MEMORY_LIMIT in b.features]
@@ -79,7 +80,14 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
         if len(program.columns) == 0:
             result = _solve_empty(program, backend, time.perf_counter() - started)
         elif policy is Objective.WEIGHTED:
-            result = solver.solve(program, options)
+            try:
+                result = solver.solve(program, options)
+            except BackendError:
+                if asked != "auto" or backend != "cpsat":
+                    raise
+                # CP-SAT refuses coefficients it cannot scale exactly: SCIP takes them.
+                backend = DEFAULT_BACKEND
+                result = get_backend(backend).solve(program, options)
         else:
             staged, report = solve_staged_policy(instance, program, backend, options)
             result, program = staged.result, staged.program

@@ -75,7 +75,7 @@ def schema() -> None:
               help="Results folder [default: results/<instance file stem>].")
 @click.option("--backend", default="scip", show_default=True,
               help="scip, highs, cpsat, cbc, or auto (HiGHS for models up to 3,000 columns "
-                   "when installed, SCIP otherwise).")
+                   "when installed; above, CP-SAT for integer models, SCIP otherwise).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
               help="Seconds; the best allocation found by then is returned with its gap.")
 @click.option("--gap", type=click.FloatRange(0, 1), default=1e-4, show_default=True,

@@ -239,7 +239,8 @@ def test_auto_picks_by_model_size():
 
     small = "highs" if REGISTRY["highs"].version() else "scip"
     assert choose_backend("auto", AUTO_HIGHS_MAX_COLUMNS) == small
-    assert choose_backend("auto", AUTO_HIGHS_MAX_COLUMNS + 1) == "scip"
+    assert choose_backend("auto", AUTO_HIGHS_MAX_COLUMNS + 1) == "cpsat"
+    assert choose_backend("auto", AUTO_HIGHS_MAX_COLUMNS + 1, all_integer=False) == "scip"
     assert choose_backend("cbc", 10) == "cbc"
 
 
@@ -295,3 +296,26 @@ def test_cpsat_bound_beats_the_lp_relaxation_on_korea(threads):
                                                               threads=threads))
     assert result.status.has_solution, result.message
     assert result.objective <= result.bound < lp
+
+
+def test_auto_falls_back_to_scip_when_cpsat_cannot_scale(monkeypatch):
+    """Above the HiGHS size `auto` takes CP-SAT, which refuses rows it cannot scale to
+    integers exactly (here an operating cost with seven decimals in the budget row):
+    the solve goes to SCIP instead of failing."""
+    import yaml
+
+    import allocopt.backends as backends
+    from allocopt import from_spec
+    from allocopt.instance.schema import InstanceSpec
+    from allocopt.pipeline import solve
+
+    doc = yaml.safe_load((DATA / "backend_small.yaml").read_text())
+    doc["gpu_types"][0]["opex_per_period"] = 0.1234567
+    doc.setdefault("policy", {}).setdefault("budget", {})["opex"] = 1000.0
+    instance = from_spec(InstanceSpec.model_validate(doc))
+    monkeypatch.setattr(backends, "AUTO_HIGHS_MAX_COLUMNS", 0)
+    with pytest.raises(BackendError):
+        solve(instance, backend="cpsat")
+    solution = solve(instance, backend="auto")
+    assert solution.backend == "scip" and solution.status is Status.OPTIMAL
+    assert solution.objective == pytest.approx(solve(instance, backend="scip").objective)
