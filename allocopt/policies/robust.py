@@ -337,7 +337,9 @@ def solve_robust(instance: Instance, backend: str = "scip",
     p = [s.probability for s in scenarios]
     started = time.perf_counter()
     base = build_program(instance)
-    backend = choose_backend(backend, len(base.columns) * len(scenarios))
+    integer = bool(base.columns.integer.all()) and (
+        settings.criterion is not RobustCriterion.WORST_CASE)  # η is continuous
+    backend = choose_backend(backend, len(base.columns) * len(scenarios), integer)
     build_s = time.perf_counter() - started
 
     # The average scenario's plan first: with each scenario's best allocation under it,
