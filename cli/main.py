@@ -100,16 +100,27 @@ def schema() -> None:
                    "the file): " + ", ".join(POLICIES) + ".")
 @click.option("--report", "with_report", is_flag=True,
               help="Also write report.html, report.md and allocation.xlsx.")
+@click.option("--decompose", type=click.IntRange(2), metavar="K",
+              help="Split the projects into K parts solved on 2 processes (each with "
+                   "--time-limit), then repair with one solve of the whole model; the gap "
+                   "is against the LP relaxation bound. Weighted policy only.")
 @limits_options
 def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | None, gap: float,
           threads: int, memory_limit: float | None, seed: int, warm_start: Path | None,
           start: str | None, verbose: bool, progress: bool | None, policy: str | None,
-          with_report: bool, **limits) -> None:
+          with_report: bool, decompose: int | None, **limits) -> None:
     """Solve instance FILE, verify the allocation and write the results folder."""
     instance = load(file, **limits)
     if policy is not None:
         instance = with_policy(instance, policy)
+    if decompose is not None and instance.spec.policy.objective.value != "weighted":
+        raise Failure([f"--decompose: only the weighted policy can be decomposed, not "
+                       f"{instance.spec.policy.objective.value}"], EXIT_BAD_INPUT)
+    if decompose is not None and (warm_start is not None or start is not None):
+        raise Failure(["--decompose cannot be combined with --warm-start or --start"],
+                      EXIT_BAD_INPUT)
     from allocopt.backends import REGISTRY, SolveOptions, Status
+    from allocopt.decompose import DecompositionError, solve_decomposed
     from allocopt.errors import BackendError
     from allocopt.pipeline import VerificationError
     from allocopt.pipeline import solve as run
@@ -132,13 +143,20 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
             raise Failure([f"--warm-start: {exc}"], EXIT_BAD_INPUT) from None
     try:
         with stop_on_signals() as stop, progress_line(progress) as line:
-            solution = run(instance, backend=backend, warm_start=previous, start=start,
-                           options=replace(options, stop=stop, progress=line))
+            if decompose is None:
+                solution = run(instance, backend=backend, warm_start=previous, start=start,
+                               options=replace(options, stop=stop, progress=line))
+            else:
+                solution = solve_decomposed(instance, decompose, backend=backend,
+                                            options=replace(options, stop=stop, progress=line))
     except BackendError as exc:
         raise Failure([f"backend {backend}: {exc}"], EXIT_BAD_INPUT) from None
     except VerificationError as exc:
         raise Failure(["the solver's allocation breaks rules; nothing was written:",
                        *str(exc).splitlines()], EXIT_VIOLATED) from None
+    except DecompositionError as exc:  # a part without an allocation
+        raise Failure([f"{file}: --decompose {decompose}: {exc}; nothing was written"],
+                      EXIT_NO_SOLUTION) from None
     if solution.status is Status.INFEASIBLE:
         from allocopt.diagnose import diagnose
 
@@ -156,7 +174,7 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
     recorded = {"backend": backend, "time_limit_s": time_limit, "gap": gap, "threads": threads,
                 "seed": seed, "memory_limit_mb": memory_limit,
                 "warm_start": str(warm_start) if warm_start else None, "start": start,
-                "policy": policy}
+                "policy": policy, "decompose": decompose}
     if with_report:
         require_report_packages()
     write_results(out, instance, solution, recorded)
