@@ -197,8 +197,8 @@ def main() -> None:
               f"{r['solve_s'] / reference['solve_s']:>8.2f}  {r['size']}", flush=True)
     print(f"# _x: this row / {reference_name} (total: build + solve, allocopt's total also "
           "decodes and verifies; solve: Problem.solve vs the backend's wall time).")
-    print("# max-min fairness: not run; allocopt's policy.objective has only 'weighted' "
-          "(max-min fairness is future work, DESIGN.md section 2).")
+    print("# max-min fairness: not run; allocopt's maxmin policy is across priority areas "
+          "(satisfaction against a weight share), not Gavel's per-job normalisation.")
     if worst > TOLERANCE:
         print(f"NOT EQUAL: max relative difference {worst:.3e} > {TOLERANCE:g} "
               f"({jobs} jobs x {types} types, seed {args.seed}); objectives: "
