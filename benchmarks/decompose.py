@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import resource
-import sys
 import time
-from importlib.metadata import PackageNotFoundError, version
+
+from machine import describe  # benchmarks/machine.py, next to this script
 
 SIZES = {
     "quick": dict(projects=300, gpus=3000, types=4, sites=2, periods=12),
@@ -54,14 +53,7 @@ def peak_mib(who: int = resource.RUSAGE_SELF) -> float:
 
 
 def machine() -> str:
-    parts = [f"python {sys.version.split()[0]}"]
-    for package in ("ortools", "highspy"):
-        try:
-            parts.append(f"{package} {version(package)}")
-        except PackageNotFoundError:
-            parts.append(f"{package} missing")
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{os.cpu_count()} cores (load average {load}), " + ", ".join(parts)
+    return describe(("ortools", "highspy"))
 
 
 def lp_rows(program, build_s: float) -> tuple[list[dict], float, float]:

@@ -102,6 +102,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from machine import describe  # benchmarks/machine.py, next to this script
+
 SIZES: dict[str, dict[str, Any]] = {
     "tiny": {"projects": 20, "gpus": 200, "types": 3, "sites": 2, "periods": 4,
              "time_limit": 10.0},
@@ -729,16 +731,7 @@ def print_table(results: dict[str, dict]) -> None:
 
 
 def machine() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    parts = [f"python {sys.version.split()[0]}"]
-    for package in ("ortools", "highspy", "pulp"):
-        try:
-            parts.append(f"{package} {version(package)}")
-        except PackageNotFoundError:
-            parts.append(f"{package} missing")
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{os.cpu_count()} cores (load average {load}), " + ", ".join(parts)
+    return describe(("ortools", "highspy", "pulp"))
 
 
 def check_embedding(cfg: dict) -> str:

@@ -99,6 +99,15 @@ class RowBlock:
         return len(self.lower)
 
 
+def stack(first: RowBlock, second: RowBlock) -> RowBlock:
+    """`second`'s rows under `first`'s, as one block of `first`'s rule."""
+    return RowBlock(first.rule, np.concatenate([first.rows, second.rows + first.size]),
+                    np.concatenate([first.cols, second.cols]),
+                    np.concatenate([first.vals, second.vals]),
+                    np.concatenate([first.lower, second.lower]),
+                    np.concatenate([first.upper, second.upper]), [*first.keys, *second.keys])
+
+
 def empty_block(rule: Rule) -> RowBlock:
     z = np.zeros(0)
     return RowBlock(rule, z.astype(np.int64), z.astype(np.int64), z, z, z, [])

@@ -11,7 +11,7 @@ from dataclasses import fields, replace
 
 import numpy as np
 
-from allocopt.model.program import Columns, Program, RowBlock, Rule, VarKind
+from allocopt.model.program import Columns, Program, RowBlock, Rule, VarKind, stack
 
 # Per-column arrays of Columns (the usage_* triplets describe GPU usage, not columns).
 _PER_COLUMN = tuple(f.name for f in fields(Columns) if not f.name.startswith("usage_"))
@@ -42,19 +42,13 @@ def append_rows(program: Program, rows: np.ndarray, cols: np.ndarray, vals: np.n
     """`program` with rows lower <= A x <= upper added to its single POLICY block
     (`rows` numbers the new rows from 0)."""
     blocks = list(program.blocks)
+    block = RowBlock(Rule.POLICY, np.asarray(rows, dtype=np.int64),
+                     np.asarray(cols, dtype=np.int64), np.asarray(vals, dtype=float),
+                     np.asarray(lower, dtype=float), np.asarray(upper, dtype=float), list(keys))
     old = next((b for b in blocks if b.rule is Rule.POLICY), None)
     if old is not None:
         blocks.remove(old)
-        offset = old.size
-        block = RowBlock(Rule.POLICY, np.concatenate([old.rows, np.asarray(rows) + offset]),
-                         np.concatenate([old.cols, cols]), np.concatenate([old.vals, vals]),
-                         np.concatenate([old.lower, lower]), np.concatenate([old.upper, upper]),
-                         [*old.keys, *keys])
-    else:
-        block = RowBlock(Rule.POLICY, np.asarray(rows, dtype=np.int64),
-                         np.asarray(cols, dtype=np.int64), np.asarray(vals, dtype=float),
-                         np.asarray(lower, dtype=float), np.asarray(upper, dtype=float),
-                         list(keys))
+        block = stack(old, block)
     return replace(program, blocks=[*blocks, block])
 
 

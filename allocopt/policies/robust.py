@@ -38,7 +38,7 @@ from allocopt.backends.base import Result, Status
 from allocopt.instance import Instance
 from allocopt.instance.schema import RobustCriterion, Scenario
 from allocopt.model import build_program
-from allocopt.model.program import Columns, Program, RowBlock, Rule, VarKind
+from allocopt.model.program import Columns, Program, RowBlock, Rule, VarKind, stack
 from allocopt.policies.extend import append_columns, append_rows
 from allocopt.policies.scenarios import (
     delay,
@@ -180,15 +180,7 @@ def _merge_policy_blocks(blocks: list[RowBlock]) -> list[RowBlock]:
     """One block per rule (copies stacked), so that rule names stay unique."""
     out: dict[Rule, RowBlock] = {}
     for b in blocks:
-        old = out.get(b.rule)
-        if old is None:
-            out[b.rule] = b
-            continue
-        out[b.rule] = RowBlock(b.rule, np.concatenate([old.rows, b.rows + old.size]),
-                               np.concatenate([old.cols, b.cols]),
-                               np.concatenate([old.vals, b.vals]),
-                               np.concatenate([old.lower, b.lower]),
-                               np.concatenate([old.upper, b.upper]), [*old.keys, *b.keys])
+        out[b.rule] = stack(out[b.rule], b) if b.rule in out else b
     return list(out.values())
 
 
@@ -247,10 +239,15 @@ def solve_and_trim(program: Program, stages: list[Stage], backend: str,
     return StagedResult(result, first.program, [*first.stages, *cheapest.stages])
 
 
+def _plan_violations(instance: Instance, plan: list[Purchase]) -> list[str]:
+    """What a purchase plan alone breaks (quotas, lead times, sites, capital)."""
+    plan_only = Solution(Status.OPTIMAL, None, None, None, "", 0.0, purchases=plan)
+    return [f"plan: {v}" for v in plan_only.verify(instance) if v.rule in PLAN_RULES]
+
+
 def _verify_scenarios(instance: Instance, plan: list[Purchase],
                       per_scenario: list[tuple[Scenario, Instance, Solution]]) -> list[str]:
-    plan_only = Solution(Status.OPTIMAL, None, None, None, "", 0.0, purchases=plan)
-    problems = [f"plan: {v}" for v in plan_only.verify(instance) if v.rule in PLAN_RULES]
+    problems = _plan_violations(instance, plan)
     for scenario, fixed, solution in per_scenario:
         problems += [f"scenario {scenario.id}: {v}" for v in solution.verify(fixed)]
     return problems
@@ -449,9 +446,7 @@ def verify_folder(instance: Instance, folder) -> list[str]:
     folder = Path(folder)
     first, problems = read_solution(instance, folder)
     plan = first.purchases
-    plan_only = Solution(Status.OPTIMAL, None, None, None, "", 0.0, purchases=plan)
-    out = [str(p) for p in problems]
-    out += [f"plan: {v}" for v in plan_only.verify(instance) if v.rule in PLAN_RULES]
+    out = [str(p) for p in problems] + _plan_violations(instance, plan)
     try:
         with open(folder / "scenarios.csv", newline="", encoding="utf-8") as f:
             listed = {row.get("id"): row for row in csv.DictReader(f)}
