@@ -282,9 +282,13 @@ def _stage_worth(instance: Instance, name: str, project_value: dict[str, float],
         wanted = None if name == "untiered" else int(name.split()[1])
         return sum(v for pid, v in project_value.items()
                    if _tier(instance, pid) == wanted)
-    if name.startswith("maxmin level ") and instance.spec.policy.fairness.measure.value == "gpus":
+    fairness = instance.spec.policy.fairness
+    if name.startswith("maxmin level ") and fairness.measure.value == "gpus":
         level = int(name.rsplit(" ", 1)[1])
-        return sum(sorted(_gpu_satisfaction(instance, perf_gp))[:level])
+        satisfaction = (_project_gpu_satisfaction(instance, perf_gp)
+                        if fairness.across.value == "projects"
+                        else _gpu_satisfaction(instance, perf_gp))
+        return sum(sorted(satisfaction)[:level])
     return None
 
 
@@ -322,6 +326,41 @@ def _gpu_satisfaction(instance: Instance, perf_gp: dict[str, float]) -> list[flo
             received[area] += perf_gp[p.id]
     total = on_hand if on_hand > 0 else 1.0
     return [received[a.id] / (a.weight / total_weight * total) for a in top]
+
+
+def _project_gpu_satisfaction(instance: Instance, perf_gp: dict[str, float]) -> list[float]:
+    """Each project's performance-equivalent GPU-periods over its whole request's, times
+    its weight relative to the mean (the definition in allocopt.policies.measures,
+    recomputed): an elastic request's whole is its largest size on the average GPU
+    on hand."""
+    spec = instance.spec
+    perf = {g.id: g.perf for g in spec.gpu_types}
+    n_periods = len(spec.periods)
+    index = {p: i for i, p in enumerate(spec.periods)}
+    on_hand = defaultdict(float)
+    for d in spec.supply:
+        on_hand[d.type] += d.units * (n_periods - index[d.period])
+    total = sum(on_hand.values())
+    taking = []
+    for p in spec.projects:
+        weight = _area_weight(instance, p.area) * p.score
+        if p.request.configurations is not None:
+            full = max(sum(n * perf[g] for g, n in c.gpus.items())
+                       * (c.duration or p.window.duration) for c in p.request.configurations)
+        else:
+            e = p.request.elastic
+            average = sum(on_hand[g] / total * e.efficiency.get(g, perf[g])
+                          for g in e.types) if total > 0 else 0.0
+            size = e.max_gpus
+            if e.max_units is not None and average > 0:
+                size = min(size, e.max_units * average)
+            full = size * p.window.duration
+        if weight > 0 and full > 0:
+            taking.append((p.id, weight, full))
+    if not taking:
+        return []
+    mean = sum(w for _, w, _ in taking) / len(taking)
+    return [perf_gp.get(pid, 0.0) / (full * w / mean) for pid, w, full in taking]
 
 
 def _occupied(count: int, node_size: int, gran: Granularity) -> int:

@@ -19,9 +19,13 @@ def run(script: str, *args: str, timeout: float) -> subprocess.CompletedProcess:
 
 def test_gavel_quick_reproduces_cvxpy_optimum():
     pytest.importorskip("cvxpy", reason="cvxpy is not installed (pip install 'cvxpy>=1.9')")
-    done = run("gavel.py", "--quick", "--repeat", "1", timeout=120)
+    done = run("gavel.py", "--quick", "--repeat", "1", "--jobs", "16", "100", timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "EQUAL: allocopt optimum == CVXPY optimum within 1e-06 relative" in done.stdout
+    for policy in ("max-sum-throughput", "max-min-fairness"):
+        for jobs in (16, 100):
+            assert (f"EQUAL: {policy}, {jobs} jobs: allocopt optimum == CVXPY optimum "
+                    "within 1e-06 relative") in done.stdout, done.stdout
+    assert "NOT EQUAL" not in done.stdout
     assert "allocopt-scip" in done.stdout and "cvxpy-CLARABEL" in done.stdout
 
 

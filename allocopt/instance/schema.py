@@ -189,12 +189,25 @@ class FairnessMeasure(StrEnum):
     VALUE = "value"
 
 
-class Fairness(_Strict):
-    """Max-min and proportional fairness across top-level priority areas. `pieces`: the
-    piecewise-linear logarithm's pieces (proportional); `levels`: how many water-filling
-    levels max-min fixes (default: every area); `then_value`: finish by maximising the
-    weighted value without lowering any fairness level."""
+class FairnessAcross(StrEnum):
+    """Who is treated fairly. AREAS: top-level priority areas, each against its weight's
+    slice of the supply. PROJECTS: every project, each against what its whole request is
+    worth (an elastic request's largest size on the supply's average GPU), times its
+    weight (area weight x score) relative to the mean weight."""
 
+    AREAS = "areas"
+    PROJECTS = "projects"
+
+
+class Fairness(_Strict):
+    """Max-min and proportional fairness across top-level priority areas or projects
+    (`across`). `pieces`: the piecewise-linear logarithm's pieces (proportional);
+    `levels`: how many water-filling levels max-min fixes (default: one per area or
+    project; each level adds a column per area or project, so across many projects set a
+    few); `then_value`: finish by maximising the weighted value without lowering any
+    fairness level."""
+
+    across: FairnessAcross = FairnessAcross.AREAS
     measure: FairnessMeasure = FairnessMeasure.GPUS
     pieces: Annotated[int, Field(ge=1, le=1024)] = 24
     levels: PositiveCount | None = None

@@ -1,4 +1,5 @@
-"""Max–min and proportional fairness across top-level priority areas (`measures`).
+"""Max–min and proportional fairness across top-level priority areas or projects
+(`measures`; below, "area" stands for either).
 
 Max–min (water-filling). With satisfactions s_1..s_K, let θ_m be the sum of the m
 smallest. Maximising θ_1, then θ_2 with θ_1 kept, …, then θ_K, maximises the sorted
@@ -33,14 +34,14 @@ from allocopt.instance import Instance
 from allocopt.instance.schema import Fairness
 from allocopt.model.program import Program
 from allocopt.policies.extend import append_columns, append_rows
-from allocopt.policies.measures import AreaMeasure, area_measure
+from allocopt.policies.measures import AreaMeasure, fairness_measure
 from allocopt.policies.stages import Stage
 
 
 def maxmin_levels(instance: Instance, program: Program,
                   fairness: Fairness) -> tuple[Program, list[Stage], AreaMeasure]:
     """The program with every level's r_m and d_mk, and one stage per level."""
-    measure = area_measure(instance, program.columns, fairness.measure)
+    measure = fairness_measure(instance, program.columns, fairness)
     s = measure.satisfaction
     k_areas = len(measure.areas)
     levels = min(fairness.levels or k_areas, k_areas)
@@ -76,7 +77,7 @@ def log_error(ratio: float) -> float:
 def proportional_objective(instance: Instance, program: Program,
                            fairness: Fairness) -> tuple[Program, Stage, AreaMeasure, dict]:
     """The program with u_k ≤ chords of log(s_k), and the stage maximising Σ w_k u_k."""
-    measure = area_measure(instance, program.columns, fairness.measure)
+    measure = fairness_measure(instance, program.columns, fairness)
     s = measure.satisfaction.tocsr()
     lo = measure.smallest_positive_satisfaction(program.columns)
     hi = np.maximum(measure.upper_satisfaction(program.columns), lo)

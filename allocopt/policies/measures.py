@@ -1,8 +1,9 @@
-"""What a priority area receives, as linear functions of the columns, and its fair share.
+"""What each area or project receives, as linear functions of the columns, and its fair share.
 
-Fairness is judged across top-level areas (areas without a parent); a sub-area's
-projects count for its top-level ancestor. An area's *satisfaction* is what it
-receives divided by its fair share, the slice of the total that its weight gives it:
+Across areas (the default), fairness is judged between top-level areas (areas
+without a parent); a sub-area's projects count for its top-level ancestor. An area's
+*satisfaction* is what it receives divided by its fair share, the slice of the total
+that its weight gives it:
 
     fair_share[k] = weight[k] / Σ_j weight[j] · total,
 
@@ -11,6 +12,19 @@ weight 1 receives. `total` only sets the scale (satisfaction 1 = the area receiv
 its whole weighted slice): for the `gpus` measure it is the performance-equivalent
 GPU-periods on hand over the horizon, for `value` the value of every request fully
 granted. Areas of weight 0 have no fair share and take no part.
+
+Across projects, each project's fair share is what its whole request is worth,
+scaled by its weight w_p = area weight × score relative to the mean weight:
+
+    fair_share[p] = full[p] · w_p / mean(w).
+
+`full` is the best configuration (its performance-equivalent GPU-periods, or score ×
+value), or for an elastic request its largest size on the supply's *average GPU*:
+each type in proportion to the GPU-periods on hand, a type the project cannot use
+counting zero, capped by `max_units` and `max_gpus`, for the project's duration. A
+project that gains more from the same GPUs is not favoured for it: the average GPU
+is Gavel's normalisation (each job against its throughput on an equal time-share of
+every GPU type). Projects of weight 0, or whose request is worth nothing, take no part.
 """
 
 from __future__ import annotations
@@ -21,13 +35,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from allocopt.instance import Instance
-from allocopt.instance.schema import FairnessMeasure
+from allocopt.instance.schema import Fairness, FairnessAcross, FairnessMeasure, Project
 from allocopt.model.program import Columns, VarKind
 
 
 @dataclass(frozen=True)
 class AreaMeasure:
-    """`satisfaction @ x` gives each area's satisfaction; `received @ x` its amount."""
+    """`satisfaction @ x` gives each area's (or project's) satisfaction; `received @ x`
+    its amount. `areas` names the rows: area ids, or project ids across projects."""
 
     areas: tuple[str, ...]
     weights: np.ndarray
@@ -66,6 +81,66 @@ def column_value(instance: Instance, columns: Columns) -> np.ndarray:
     project = columns.project
     w = np.where(project >= 0, weight[np.maximum(project, 0)], 0.0)
     return np.divide(columns.objective, w, out=np.zeros(len(columns)), where=w > 0)
+
+
+def fairness_measure(instance: Instance, columns: Columns, fairness: Fairness) -> AreaMeasure:
+    """The measure `fairness` asks for: across areas or across projects."""
+    if fairness.across is FairnessAcross.PROJECTS:
+        return project_measure(instance, columns, fairness.measure)
+    return area_measure(instance, columns, fairness.measure)
+
+
+def full_request(instance: Instance, project: Project, measure: FairnessMeasure) -> float:
+    """What `project`'s whole request is worth (see the module docstring)."""
+    spec = instance.spec
+    perf = {g.id: g.perf for g in spec.gpu_types}
+    request = project.request
+    if request.configurations is not None:
+        worth = []
+        for config in request.configurations:
+            gpus = sum(n * perf[g] for g, n in config.gpus.items()) * instance.duration(
+                project, config)
+            value = config.value if config.value is not None else gpus
+            worth.append(gpus if measure is FairnessMeasure.GPUS else project.score * value)
+        return max(worth)
+    elastic = request.elastic
+    on_hand = instance.supply_cumulative.sum(axis=(1, 2))
+    mix = on_hand / on_hand.sum() if on_hand.sum() > 0 else np.zeros(len(on_hand))
+    usable = set(elastic.types)
+    efficiency = np.array([elastic.efficiency.get(g.id, g.perf) if g.id in usable else 0.0
+                           for g in spec.gpu_types])
+    average = float(np.dot(mix, efficiency))
+    size = elastic.max_gpus
+    if elastic.max_units is not None and average > 0:
+        size = min(size, elastic.max_units * average)
+    gpus = size * instance.duration(project)
+    return gpus if measure is FairnessMeasure.GPUS else project.score * gpus
+
+
+def project_measure(instance: Instance, columns: Columns,
+                    measure: FairnessMeasure) -> AreaMeasure:
+    """One row per project of positive weight whose request is worth something."""
+    projects = instance.projects
+    weight = np.array([instance.area_weight[p.area] * p.score for p in projects] or [0.0])
+    full = np.array([full_request(instance, p, measure) for p in projects] or [0.0])
+    taking = np.flatnonzero((weight > 0) & (full > 0))
+    if len(taking) == 0:
+        raise ValueError("fairness across projects needs a project of positive weight")
+    row_of = np.full(len(weight), -1)
+    row_of[taking] = np.arange(len(taking))
+    allocating = (columns.kind != VarKind.BUY) & (columns.kind != VarKind.AUX)
+    j = np.flatnonzero(allocating)
+    coef = (columns.perf_periods if measure is FairnessMeasure.GPUS
+            else column_value(instance, columns))[j]
+    k = row_of[columns.project[j]]
+    keep = (k >= 0) & (coef != 0)
+    received = sp.csr_matrix((coef[keep], (k[keep], j[keep])),
+                             shape=(len(taking), len(columns)))
+    w = weight[taking]
+    max_gpus = np.array([p.request.elastic.max_gpus if p.request.elastic else np.inf
+                         for p in projects] or [np.inf])
+    return AreaMeasure(tuple(projects[i].id for i in taking), w, full[taking] * w / w.mean(),
+                       received, measure, max_gpus)
 
 
 def area_measure(instance: Instance, columns: Columns, measure: FairnessMeasure) -> AreaMeasure:

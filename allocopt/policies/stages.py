@@ -59,17 +59,24 @@ class StagedResult:
     stages: list[StageOutcome]
 
 
-def keep_row(stage: Stage, program: Program, value: float) -> Program:
-    """The row that holds a solved stage's objective near `value`. The limit is
-    rounded outwards to a multiple of 1e-6, so that backends that scale rows to
-    integers (CP-SAT: six decimals) take it as it is."""
-    slack = max(stage.tolerance * abs(value), KEEP_SLACK * max(1.0, abs(value)))
+def keep_row(stage: Stage, program: Program, value: float, widen: float = 1.0) -> Program:
+    """The row that holds a solved stage's objective near `value` (`widen` multiplies
+    the room solver tolerances get). The limit is rounded outwards to a multiple of
+    1e-6, so that backends that scale rows to integers (CP-SAT: six decimals) take it
+    as it is."""
+    slack = max(stage.tolerance * abs(value), widen * KEEP_SLACK * max(1.0, abs(value)))
     vector = padded(stage.vector, program)
     if stage.maximize:
         limit = math.floor((value - slack) * GRID) / GRID
         return append_row(program, vector, limit, np.inf, ("keep", stage.name))
     limit = math.ceil((value + slack) * GRID) / GRID
     return append_row(program, vector, -np.inf, limit, ("keep", stage.name))
+
+
+# A later stage cannot be infeasible: the earlier stage's allocation meets every row
+# that keeps it. When a solver says so anyway (HiGHS's presolve has, on a row kept
+# within 1e-6 of its optimum), the keep rows get this much more room, in turn.
+WIDEN = (10.0, 100.0)
 
 
 def solve_stages(program: Program, stages: list[Stage], backend: str,
@@ -80,16 +87,24 @@ def solve_stages(program: Program, stages: list[Stage], backend: str,
     outcomes: list[StageOutcome] = []
     result: Result | None = None
     hint = options.hint
+    base = program
+    kept: list[tuple[Stage, float]] = []
     for k, stage in enumerate(stages):
         staged = with_objective(program, padded(stage.vector, program), stage.maximize)
         stage_options = replace(options, hint=hint if Feature.HINTS in solver.features else None)
         started = time.perf_counter()
-        try:
-            result = solver.solve(staged, stage_options)
-        except SolverAbandoned as exc:
-            result = Result(Status.NO_SOLUTION_FOUND, None, None, None,
-                            time.perf_counter() - started, backend, interrupted=True,
-                            message=str(exc))
+        result = _solve_one(solver, staged, stage_options, backend, started)
+        for widen in WIDEN if kept else ():
+            if result.status is not Status.INFEASIBLE:
+                break
+            program = base
+            for earlier, value in kept:
+                program = keep_row(earlier, program, value, widen)
+            staged = with_objective(program, padded(stage.vector, program), stage.maximize)
+            result = _solve_one(solver, staged, stage_options, backend, started)
+            result = replace(result, message=(f"earlier stages kept within {widen:g} x "
+                                              f"{KEEP_SLACK:g} (the solver found the "
+                                              "tighter rows infeasible)"))
         outcomes.append(StageOutcome(stage.name, stage.maximize, result.status, result.objective,
                                      result.bound, result.wall_s))
         last = k == len(stages) - 1
@@ -101,7 +116,18 @@ def solve_stages(program: Program, stages: list[Stage], backend: str,
             program = staged
             break
         program = keep_row(stage, program, float(result.objective))
+        kept.append((stage, float(result.objective)))
         hint = result.values
     assert result is not None
     result = replace(result, wall_s=sum(o.wall_s for o in outcomes))
     return StagedResult(result, program, outcomes)
+
+
+def _solve_one(solver, staged: Program, options: SolveOptions, backend: str,
+               started: float) -> Result:
+    try:
+        return solver.solve(staged, options)
+    except SolverAbandoned as exc:
+        return Result(Status.NO_SOLUTION_FOUND, None, None, None,
+                      time.perf_counter() - started, backend, interrupted=True,
+                      message=str(exc))

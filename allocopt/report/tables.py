@@ -179,9 +179,16 @@ def policy_text(summary: dict[str, Any]) -> str:
     if name == "lexicographic" and stages:
         text += " Tier optima: " + "; ".join(
             f"{s.get('name')} {_fmt(s.get('objective'))}" for s in stages) + "."
-    if name in ("maxmin", "proportional") and isinstance(policy.get("satisfaction"), dict):
-        text += " Satisfaction by area (1 = its weighted fair share): " + ", ".join(
-            f"{a} {_fmt(v)}" for a, v in policy["satisfaction"].items()) + "."
+    satisfaction = policy.get("satisfaction")
+    if name in ("maxmin", "proportional") and isinstance(satisfaction, dict):
+        if (policy.get("parameters") or {}).get("across") == "projects":
+            least = sorted(satisfaction.items(), key=lambda item: item[1])[:5]
+            text = text.replace("across priority areas", "across projects")
+            text += (" Least satisfied projects (1 = the whole request, at the mean weight): "
+                     + ", ".join(f"{p} {_fmt(v)}" for p, v in least) + ".")
+        else:
+            text += " Satisfaction by area (1 = its weighted fair share): " + ", ".join(
+                f"{a} {_fmt(v)}" for a, v in satisfaction.items()) + "."
     if name == "robust":
         text += (f" Expected value {_fmt(summary.get('expected_value'))}, worst case "
                  f"{_fmt(summary.get('worst_case_value'))}, value of the stochastic solution "
