@@ -39,6 +39,7 @@ from __future__ import annotations
 import copy
 import functools
 import itertools
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -1009,3 +1010,33 @@ def test_korea_least_cost_serves_the_mandatory_at_a_proven_least_cost() -> None:
 
 def solution_funds_mandatory(instance, solution: Solution) -> bool:
     return all(solution.award_of(p.id) is not None for p in instance.projects if p.mandatory)
+
+
+def test_maxmin_across_many_projects_needs_few_levels(tmp_path) -> None:
+    # One solve per level, one more column per project each: across 150 projects with
+    # levels unset is refused as bad input (exit 2, naming the field), from the file
+    # and through --policy; with levels: 1 it solves and verifies.
+    from click.testing import CliRunner
+
+    from allocopt.instance.generator import generate
+    from allocopt_cli.main import cli
+
+    data = generate(projects=150, gpus=1000, types=3, sites=1, periods=2,
+                    seed=1).model_dump(mode="json", exclude_none=True)
+    data["policy"]["fairness"] = {"across": "projects"}
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    run = CliRunner().invoke(cli, ["solve", str(path), "--policy", "maxmin",
+                                   "--out", str(tmp_path / "out")])
+    assert run.exit_code == 2, run.output
+    assert "policy.fairness.levels" in run.output and "Traceback" not in run.output
+    assert not (tmp_path / "out").exists()
+    data["policy"]["fairness"]["levels"] = 1
+    data["policy"]["objective"] = "maxmin"
+    instance = build(data)
+    solution = solve(instance, backend="highs", options=SolveOptions(gap=1e-6, time_limit_s=60),
+                     lp_bound=False)
+    assert solution.status is Status.OPTIMAL
+    assert solution.verify(instance) == []
+    assert [s["name"] for s in solution.policy["stages"]] == ["maxmin level 1",
+                                                               "weighted value"]

@@ -47,6 +47,12 @@ def _find_cycle(edges: dict[str, Sequence[str]]) -> list[str] | None:
     return None
 
 
+# Each max-min level is a solve with one more column per party: across projects, more
+# levels than this would be thousands of solves of a model growing by thousands of
+# columns each.
+MAX_PROJECT_LEVELS = 100
+
+
 def check_spec(spec: InstanceSpec, file: str, origins: Sequence[Origin]) -> list[Problem]:
     """Every cross-reference problem of `spec`, in file order."""
     problems: list[Problem] = []
@@ -124,6 +130,15 @@ def check_spec(spec: InstanceSpec, file: str, origins: Sequence[Origin]) -> list
     for j, served in enumerate(spec.policy.least_cost.serve):
         if served not in known_projects:
             add(f"policy.least_cost.serve[{j}]", f"unknown project {served!r}")
+    fairness = spec.policy.fairness
+    levels = fairness.levels or len(spec.projects)
+    if (spec.policy.objective.value == "maxmin" and fairness.across.value == "projects"
+            and min(levels, len(spec.projects)) > MAX_PROJECT_LEVELS):
+        add("policy.fairness.levels",
+            f"max-min across {len(spec.projects)} projects with "
+            f"{'levels unset' if fairness.levels is None else f'{levels} levels'} means one "
+            f"solve and one column per project for each level; set levels to at most "
+            f"{MAX_PROJECT_LEVELS} (Gavel's max-min is 1)")
     _check_scenarios(spec, periods, types, sites, add)
     return problems
 

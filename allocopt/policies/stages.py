@@ -102,9 +102,10 @@ def solve_stages(program: Program, stages: list[Stage], backend: str,
                 program = keep_row(earlier, program, value, widen)
             staged = with_objective(program, padded(stage.vector, program), stage.maximize)
             result = _solve_one(solver, staged, stage_options, backend, started)
-            result = replace(result, message=(f"earlier stages kept within {widen:g} x "
-                                              f"{KEEP_SLACK:g} (the solver found the "
-                                              "tighter rows infeasible)"))
+            result = replace(result, wall_s=time.perf_counter() - started,
+                             message=(f"earlier stages kept within {widen:g} x "
+                                      f"{KEEP_SLACK:g} (the solver found the tighter "
+                                      "rows infeasible)"))
         outcomes.append(StageOutcome(stage.name, stage.maximize, result.status, result.objective,
                                      result.bound, result.wall_s))
         last = k == len(stages) - 1
