@@ -350,6 +350,14 @@ def lex_greater(a: list[float], b: list[float], tol: float = TOL) -> bool:
     return False
 
 
+def lex_max(vectors: list[list[float]]) -> list[float]:
+    best = vectors[0]
+    for v in vectors[1:]:
+        if lex_greater(v, best):
+            best = v
+    return best
+
+
 def same(a: list[float], b: list[float], tol: float = TOL) -> bool:
     return all(abs(x - y) <= tol for x, y in zip(a, b, strict=True))
 
@@ -383,6 +391,19 @@ def solved(instance: Instance, backend: str) -> Solution:
     return solution
 
 
+def solved_against(o: Oracle, instance: Instance, backend: str) -> tuple[Solution | None, str]:
+    """The solver's answer and how to describe it on failure: None (after checking the
+    solver says infeasible) when the oracle found no feasible allocation, else a solution
+    checked optimal and verified."""
+    solution = solved(instance, backend)
+    why = o.describe(solution)
+    if not o.allocations:
+        assert solution.status is Status.INFEASIBLE, why
+        return None, why
+    assert solution.status is Status.OPTIMAL, why
+    return solution, why
+
+
 # --- 1. the solver equals the brute force, per policy ----------------------------------
 
 @pytest.mark.parametrize("backend", MILP)
@@ -391,18 +412,12 @@ def test_maxmin_matches_brute_force(seed: int, backend: str) -> None:
     o = oracle(seed)
     measure = o.data["policy"]["fairness"]["measure"]
     instance = with_policy(o.data, "maxmin")
-    solution = solved(instance, backend)
-    why = o.describe(solution)
-    if not o.allocations:
-        assert solution.status is Status.INFEASIBLE, why
+    solution, why = solved_against(o, instance, backend)
+    if solution is None:
         return
-    assert solution.status is Status.OPTIMAL, why
     fair = fairness(instance, o.possible, measure)
     vectors = [sorted(fair.satisfaction(f, measure).values()) for f in o.allocations]
-    best = vectors[0]
-    for v in vectors[1:]:
-        if lex_greater(v, best):
-            best = v
+    best = lex_max(vectors)
     mine = fair.satisfaction(figures(instance, solution), measure)
     assert same(sorted(mine.values()), best), why
     reached = [f.value for f, v in zip(o.allocations, vectors, strict=True) if same(v, best)]
@@ -459,18 +474,12 @@ def test_maxmin_across_projects_matches_brute_force(seed: int, backend: str) -> 
     o = oracle(seed)
     measure = o.data["policy"]["fairness"]["measure"]
     instance = with_policy(o.data, "maxmin", fairness={"across": "projects"})
-    solution = solved(instance, backend)
-    why = o.describe(solution)
-    if not o.allocations:
-        assert solution.status is Status.INFEASIBLE, why
+    solution, why = solved_against(o, instance, backend)
+    if solution is None:
         return
-    assert solution.status is Status.OPTIMAL, why
     vectors = [sorted(project_satisfaction(instance, f.solution, measure).values())
                for f in o.allocations]
-    best = vectors[0]
-    for v in vectors[1:]:
-        if lex_greater(v, best):
-            best = v
+    best = lex_max(vectors)
     mine = project_satisfaction(instance, solution, measure)
     assert same(sorted(mine.values()), best), why
     reached = [f.value for f, v in zip(o.allocations, vectors, strict=True) if same(v, best)]
@@ -524,12 +533,9 @@ def test_proportional_matches_brute_force(seed: int, backend: str) -> None:
     fair_settings = o.data["policy"]["fairness"]
     measure, pieces = fair_settings["measure"], fair_settings["pieces"]
     instance = with_policy(o.data, "proportional")
-    solution = solved(instance, backend)
-    why = o.describe(solution)
-    if not o.allocations:
-        assert solution.status is Status.INFEASIBLE, why
+    solution, why = solved_against(o, instance, backend)
+    if solution is None:
         return
-    assert solution.status is Status.OPTIMAL, why
     fair = fairness(instance, o.possible, measure)
     reachable = [a for a in fair.areas if math.isfinite(fair.lowest[a])]
     points = {a: breakpoints(fair.lowest[a], fair.highest[a], pieces) for a in reachable}
@@ -578,12 +584,9 @@ def test_proportional_across_projects_within_its_stated_error(seed: int, backend
     o = oracle(seed)
     measure = o.data["policy"]["fairness"]["measure"]
     instance = with_policy(o.data, "proportional", fairness={"across": "projects"})
-    solution = solved(instance, backend)
-    why = o.describe(solution)
-    if not o.allocations:
-        assert solution.status is Status.INFEASIBLE, why
+    solution, why = solved_against(o, instance, backend)
+    if solution is None:
         return
-    assert solution.status is Status.OPTIMAL, why
     weight = {p.id: area_weight(instance, p.area) * p.score for p in instance.spec.projects}
 
     def true_log(sat: dict[str, float]) -> float:
@@ -625,12 +628,9 @@ def test_lexicographic_matches_brute_force(seed: int, backend: str) -> None:
         pytest.skip(f"{backend} is not installed")
     o = oracle(seed)
     instance = with_policy(o.data, "lexicographic", tiers={"tolerance": 0.0})
-    solution = solved(instance, backend)
-    why = o.describe(solution)
-    if not o.allocations:
-        assert solution.status is Status.INFEASIBLE, why
+    solution, why = solved_against(o, instance, backend)
+    if solution is None:
         return
-    assert solution.status is Status.OPTIMAL, why
     order = tier_order(instance)
     optima = tier_optima(o.allocations, order, 0.0)
     got = figures(instance, solution).tiers
