@@ -82,24 +82,18 @@ def partition(instance: Instance, parts: int) -> list[tuple[int, ...]]:
 
 def lp_relaxation(program: Program) -> tuple[Status, float | None, np.ndarray | None, str]:
     """(status, bound, column values, solver) of the program's LP relaxation: HiGHS when
-    installed (8 s against GLOP's 45 s on 20,000 projects, benchmarks/README.md), else GLOP."""
+    installed, else GLOP's dual simplex (benchmarks/README.md has both timed)."""
     from allocopt.backends import REGISTRY
+    from allocopt.backends.glop import solve_relaxation
 
     if REGISTRY["highs"].version() is not None:
         result = get_backend("highs").solve(program, SolveOptions(relax=True))
         return result.status, result.objective, result.values, "highs"
-    from ortools.linear_solver.python import model_builder_helper as mbh
-
-    from allocopt.backends.scip import to_model_builder
-
-    solver = mbh.ModelSolverHelper("glop")
-    solver.solve(to_model_builder(program, relax=True))
-    name = solver.status().name
-    if name != "OPTIMAL":
-        status = Status.INFEASIBLE if name == "INFEASIBLE" else Status.ERROR
+    relaxation = solve_relaxation(program)
+    if relaxation.objective is None:
+        status = Status.INFEASIBLE if relaxation.status == "INFEASIBLE" else Status.ERROR
         return status, None, None, "glop"
-    return (Status.OPTIMAL, float(solver.objective_value()),
-            np.asarray(solver.variable_values(), dtype=float), "glop")
+    return Status.OPTIMAL, relaxation.objective, relaxation.values, "glop"
 
 
 _cancel: Any = None  # in a worker process: the pool's shared stop event

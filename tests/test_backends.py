@@ -319,3 +319,32 @@ def test_auto_falls_back_to_scip_when_cpsat_cannot_scale(monkeypatch):
     solution = solve(instance, backend="auto")
     assert solution.backend == "scip" and solution.status is Status.OPTIMAL
     assert solution.objective == pytest.approx(solve(instance, backend="scip").objective)
+
+
+def test_glop_relaxation_by_hand():
+    """GLOP's dual simplex, behind `lp_bound`, reaches wyndor's LP vertex (3, 1.5) = 21
+    and says INFEASIBLE, with no values, when even the relaxation has no point."""
+    from allocopt.backends.glop import lp_relaxation_bound, solve_relaxation
+
+    relaxation = solve_relaxation(wyndor())
+    assert relaxation.status == "OPTIMAL"
+    assert math.isclose(relaxation.objective, 21.0, rel_tol=1e-9)
+    assert np.allclose(relaxation.values, [3.0, 1.5], atol=1e-7)
+    empty = dense_program([1, 1], [[1, 1]], [3], [INF], 0, 1, True)
+    assert solve_relaxation(empty).status == "INFEASIBLE"
+    assert lp_relaxation_bound(empty) is None
+
+
+@pytest.mark.skipif("highs" not in INSTALLED, reason="highs not installed")
+@pytest.mark.parametrize("name", ["tutorial", "korea-2025", "korea-2025-export-shock"])
+def test_glop_lp_bound_equals_the_highs_relaxation(name):
+    """The reported LP bound is the relaxation's optimum, whichever simplex finds it."""
+    from allocopt.backends.glop import lp_relaxation_bound
+    from allocopt.model import build_program
+
+    from conftest import ROOT
+
+    program = build_program(allocopt.load_instance(ROOT / f"instances/{name}.yaml"))
+    highs = get_backend("highs").solve(program, SolveOptions(relax=True))
+    assert highs.status is Status.OPTIMAL
+    assert math.isclose(lp_relaxation_bound(program), highs.objective, rel_tol=1e-9)
