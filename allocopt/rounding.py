@@ -31,6 +31,7 @@ import scipy.sparse as sp
 
 from allocopt.backends import REGISTRY, SolveOptions, get_backend
 from allocopt.backends.base import Result, Status
+from allocopt.backends.highs import use_threads
 from allocopt.instance import Instance
 from allocopt.model.program import Program, Rule, VarKind
 
@@ -91,6 +92,7 @@ class _Relaxation:
         if lower is not None:
             h.changeColsBounds(len(cols), np.arange(len(cols), dtype=np.int32),
                                lower.astype(np.float64), upper.astype(np.float64))
+        use_threads(1)
         h.run()
         if h.getModelStatus() != self.optimal:
             return Result(Status.ERROR, None, None, None, time.perf_counter() - started,

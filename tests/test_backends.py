@@ -348,3 +348,20 @@ def test_glop_lp_bound_equals_the_highs_relaxation(name):
     highs = get_backend("highs").solve(program, SolveOptions(relax=True))
     assert highs.status is Status.OPTIMAL
     assert math.isclose(lp_relaxation_bound(program), highs.objective, rel_tol=1e-9)
+
+
+@pytest.mark.skipif("highs" not in INSTALLED, reason="highs not installed")
+def test_lp_rounding_after_a_two_thread_highs_solve():
+    """HiGHS runs one process-wide scheduler and refuses a model whose `threads` differs
+    from it; the rounding's one-thread LP after a two-thread solve must still run."""
+    from allocopt.model import build_program
+    from allocopt.rounding import round_lp
+
+    from conftest import ROOT
+
+    instance = allocopt.load_instance(ROOT / "instances/tutorial.yaml")
+    solved = allocopt.solve(instance, backend="highs", options=SolveOptions(threads=2),
+                            lp_bound=False)
+    rounded = round_lp(instance, build_program(instance))
+    assert rounded.violations == []
+    assert 0 < rounded.objective <= solved.objective + 1e-9

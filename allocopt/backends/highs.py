@@ -29,6 +29,17 @@ from allocopt.model.program import Program
 # when the count we ask for changes. None: not started by us yet.
 _scheduler_threads: int | None = None
 
+
+def use_threads(threads: int) -> None:
+    """Make HiGHS's process-wide scheduler run `threads` threads before a Highs object
+    with that `threads` option runs; every HiGHS model allocopt builds goes through it."""
+    import highspy
+
+    global _scheduler_threads
+    if _scheduler_threads != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+        _scheduler_threads = threads
+
 # HiGHS enum values as plain ints, so the model goes in through the array overload.
 _ROWWISE = 2
 _MINIMIZE, _MAXIMIZE = 1, -1
@@ -78,7 +89,6 @@ class HighsBackend(Backend):
                reporter: ProgressReporter | None) -> Result:
         import highspy
 
-        global _scheduler_threads
         started = time.perf_counter()
         cols = program.columns
         n = len(cols)
@@ -122,9 +132,7 @@ class HighsBackend(Backend):
             h.cbMipInterrupt.subscribe(
                 lambda e: reporter.update(incumbent=e.data_out.mip_primal_bound,
                                           bound=e.data_out.mip_dual_bound))
-        if _scheduler_threads != options.threads:
-            highspy.Highs.resetGlobalScheduler(True)
-            _scheduler_threads = options.threads
+        use_threads(int(options.threads))
         ran: list = []
         interrupted = run_interruptible(lambda: ran.append(h.run()), h.cancelSolve,
                                         options.stop)
