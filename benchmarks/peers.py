@@ -518,7 +518,7 @@ def _run_lp(cfg: dict, instance) -> dict:
             "bound": bound, "gap": None, "build_s": build_s,
             "solve_s": time.perf_counter() - started, "vars": len(program.columns),
             "rows": program.num_rows,
-            "note": "LP relaxation of allocopt's model (GLOP, no time limit)"}
+            "note": "LP relaxation of allocopt's model (GLOP dual simplex, no time limit)"}
 
 
 def _build_peer(cfg: dict, instance, api) -> tuple[NaiveModel | None, float, dict | None]:
