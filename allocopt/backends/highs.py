@@ -40,6 +40,7 @@ def use_threads(threads: int) -> None:
         highspy.Highs.resetGlobalScheduler(True)
         _scheduler_threads = threads
 
+
 # HiGHS enum values as plain ints, so the model goes in through the array overload.
 _ROWWISE = 2
 _MINIMIZE, _MAXIMIZE = 1, -1
