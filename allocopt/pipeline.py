@@ -38,7 +38,8 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
     """Build the model of `instance`, solve it, decode and verify the allocation.
 
     `warm_start` seeds the solver with an earlier allocation; `start="lp"` with the
-    LP-rounding allocation of `allocopt.rounding` (weighted policy); `lp_bound` also
+    LP-rounding allocation of `allocopt.rounding`, `start="core"` with the allocation of
+    `allocopt.core` (weighted policy; up to 10 s, or a third of the time limit); `lp_bound` also
     solves the LP relaxation (GLOP) to report the root gap. Raises VerificationError if the
     solver's allocation breaks any rule.
     """
@@ -60,8 +61,21 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
                             "used": not rounded.violations}
         if not rounded.violations:
             options = replace(options, hint=rounded.values)
-    elif start not in (None, "lp"):
-        raise ValueError(f"unknown start {start!r}; use 'lp'")
+    elif start == "core" and policy is Objective.WEIGHTED and len(program.columns):
+        from allocopt.core import core_start
+
+        budget = 10.0 if options.time_limit_s is None else min(10.0, options.time_limit_s / 3)
+        core = core_start(instance, program, time_limit_s=budget, gap=options.gap / 2,
+                          threads=options.threads, seed=options.seed)
+        figures["start"] = {"method": "lp-core", "objective": core.objective,
+                            "lp_objective": core.lp_objective,
+                            "seconds": round(core.lp_s + core.core_s, 3),
+                            "forced_projects": core.forced_projects,
+                            "free_columns": core.free_columns, "used": core.usable}
+        if core.usable:
+            options = replace(options, hint=core.values)
+    elif start not in (None, "lp", "core"):
+        raise ValueError(f"unknown start {start!r}; use 'lp' or 'core'")
     asked = backend
     backend = choose_backend(backend, len(program.columns), bool(program.columns.integer.all()))
     solver = get_backend(backend)

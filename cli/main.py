@@ -88,9 +88,10 @@ def schema() -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--warm-start", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Seed the solver with the allocation in an earlier results folder.")
-@click.option("--start", type=click.Choice(["lp"]),
-              help="Seed the solver with an allocation rounded from the LP relaxation "
-                   "(weighted policy; helps large solves under a time limit).")
+@click.option("--start", type=click.Choice(["lp", "core"]),
+              help="Seed the solver with an allocation from the LP relaxation (weighted "
+                   "policy): 'lp' rounds it; 'core' solves a smaller MILP that keeps the "
+                   "projects it funds (HiGHS; up to 10 s or a third of --time-limit).")
 @click.option("--verbose", "-v", is_flag=True, help="Stream the solver's log.")
 @click.option("--progress/--no-progress", default=None,
               help="Show elapsed time, incumbent, bound and gap on standard error while "

@@ -48,8 +48,8 @@ def test_peers_tiny_has_a_row_per_contender_and_embeds_allocopt():
 
 
 def test_incumbent_quick_times_cold_and_oracle_starts():
-    """incumbent.py prints the oracle, the LP relaxation, the rounding start and a cold
-    and an oracle-started row per backend; the oracle start is an allocation at least
+    """incumbent.py prints the oracle, the LP relaxation, the rounding start and a cold,
+    a core-started and an oracle-started row per backend; the oracle start is an allocation at least
     as good as the oracle's, within the gap, and every status is a solved one."""
     pytest.importorskip("highspy", reason="highspy is not installed (the 'solvers' extra)")
     done = run("incumbent.py", "--quick", "--backends", "scip", "--oracle-gap", "0.001",
@@ -58,14 +58,15 @@ def test_incumbent_quick_times_cold_and_oracle_starts():
     rows = {}
     for line in done.stdout.splitlines():
         for name in ("oracle (highs)", "lp-relaxation (glop)", "lp-rounding start",
-                     "scip cold", "scip oracle start"):
+                     "scip cold", "scip core start", "scip oracle start"):
             if line.startswith(name):
                 rows[name] = line[len(name):].split()
-    assert len(rows) == 5, done.stdout
+    assert len(rows) == 6, done.stdout
     assert rows["oracle (highs)"][1] == "optimal"
     assert rows["lp-relaxation (glop)"][1] == "lp-optimal"
     assert rows["lp-rounding start"][1] == "verified"
-    assert rows["scip cold"][1] == rows["scip oracle start"][1] == "optimal", done.stdout
+    assert (rows["scip cold"][1] == rows["scip core start"][1]
+            == rows["scip oracle start"][1] == "optimal"), done.stdout
 
     def value(row: list[str]) -> float:
         return float(row[2].replace(",", ""))
