@@ -42,12 +42,13 @@ REDUCED_COST = 1e-5
 @dataclass
 class CoreStart:
     """The core's allocation: column `values` (None when the core found none), their
-    objective, the LP optimum, the core's size, `violations` found by `allocopt.verify`
-    ([] when every rule holds), the core solver's status and timings."""
+    objective, the LP optimum (None when the LP has none), the core's size,
+    `violations` found by `allocopt.verify` ([] when every rule holds), the status of
+    the core's solve (the LP's when it has no optimum) and timings."""
 
     values: np.ndarray | None
     objective: float | None
-    lp_objective: float
+    lp_objective: float | None
     forced_projects: int
     free_columns: int
     status: Status
@@ -107,7 +108,8 @@ def core_start(instance: Instance, program: Program, time_limit_s: float = 10.0,
     lp = highs.solve(program, SolveOptions(relax=True, threads=threads, seed=seed))
     lp_s = time.perf_counter() - started
     if lp.status is not Status.OPTIMAL or lp.values is None or lp.row_duals is None:
-        raise BackendError(f"the LP relaxation has no optimum with duals ({lp.status})")
+        # No LP optimum (an infeasible instance): no start; the solve itself says why.
+        return CoreStart(None, None, None, 0, 0, lp.status, lp_s=lp_s)
     core, forced = core_program(program, lp.values, lp.row_duals, float(lp.objective),
                                 reduced_cost)
     free = int(np.count_nonzero(core.columns.upper > core.columns.lower))

@@ -54,13 +54,17 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
     if start == "lp" and policy is Objective.WEIGHTED and len(program.columns):
         from allocopt.rounding import round_lp
 
-        rounded = round_lp(instance, program)
-        figures["start"] = {"method": "lp-rounding", "objective": rounded.objective,
-                            "lp_objective": rounded.lp_objective,
-                            "seconds": round(rounded.lp_s + rounded.rounding_s, 3),
-                            "used": not rounded.violations}
-        if not rounded.violations:
-            options = replace(options, hint=rounded.values)
+        try:
+            rounded = round_lp(instance, program)
+        except ValueError as exc:  # no LP optimum: an infeasible instance, the solve says why
+            figures["start"] = {"method": "lp-rounding", "used": False, "reason": str(exc)}
+        else:
+            figures["start"] = {"method": "lp-rounding", "objective": rounded.objective,
+                                "lp_objective": rounded.lp_objective,
+                                "seconds": round(rounded.lp_s + rounded.rounding_s, 3),
+                                "used": not rounded.violations}
+            if not rounded.violations:
+                options = replace(options, hint=rounded.values)
     elif start == "core" and policy is Objective.WEIGHTED and len(program.columns):
         from allocopt.core import core_start
 

@@ -112,3 +112,15 @@ def test_without_highs_the_core_start_says_what_it_needs(monkeypatch, tmp_path: 
     assert result.exit_code == 2, result.output
     assert "needs HiGHS" in result.output
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("start", ["lp", "core"])
+def test_a_start_on_an_infeasible_instance_leaves_the_diagnosis(start, tmp_path: Path):
+    """No LP optimum means no start, not an error: the solve runs, exits 3 and names the
+    conflicting rules, as it does without a start."""
+    instance = ROOT / "tests/data/infeasible/area_max_share.yaml"
+    result = CliRunner().invoke(cli, ["solve", str(instance), "--out", str(tmp_path / "r"),
+                                      "--start", start])
+    assert result.exit_code == 3, result.output
+    assert "area 'health' max_share 0.5" in result.output
+    assert not (tmp_path / "r").exists()
