@@ -12,9 +12,10 @@ of what such an allocation looks like, so this start solves a smaller MILP aroun
    it may move to any of its configurations, sites and starts), and every column the LP
    leaves at 0 with d_j < −`reduced_cost` · |LP optimum| is dropped, unless it belongs
    to such a project. Fractional projects, near-ties and purchases stay free.
-3. HiGHS solves the core within `time_limit_s` to `gap`; its allocation meets every row of the
-   whole model (the core only tightens bounds), and is decoded and re-checked by
-   `allocopt.verify` before it is handed to the solver as `SolveOptions.hint`.
+3. HiGHS solves the core within `time_limit_s` to `gap`; its allocation meets every
+   row of the whole model (the core only tightens bounds), and is decoded and
+   re-checked by `allocopt.verify` before it is handed to the solver as
+   `SolveOptions.hint`.
 
 It is a heuristic: the core may miss the optimum (a funded project the optimum drops,
 a column priced out), and the whole model's solve still decides and proves the answer.
@@ -68,20 +69,18 @@ def core_program(program: Program, lp_values: np.ndarray, row_duals: np.ndarray,
     keeps funded (see the module docstring)."""
     cols = program.columns
     a, _, _ = program.matrix()
+    # The LP's own reduced costs, over every row (sensitivity.duals.column_prices leaves
+    # out the elastic rows on purpose: it prices whole projects, this prices columns).
     priced = cols.objective - a.T @ row_duals
     sign = 1.0 if program.maximize else -1.0
     decision = (cols.kind == VarKind.ASSIGN) | (cols.kind == VarKind.START)
-    slices = program.block_slices()
-    assignment = slices.get(Rule.ASSIGNMENT)
-    n_projects = assignment.stop - assignment.start if assignment is not None else 0
-    funded = np.zeros(n_projects)
-    np.add.at(funded, cols.project[decision], lp_values[decision])
+    # The assignment block has one row per project, in project order.
+    n_projects = sum(b.size for b in program.blocks if b.rule is Rule.ASSIGNMENT)
+    funded = np.bincount(cols.project[decision], weights=lp_values[decision],
+                         minlength=n_projects)
     whole = funded >= WHOLE
-    blocks = []
-    for block in program.blocks:
-        if block.rule is Rule.ASSIGNMENT:
-            block = replace(block, lower=np.where(whole, 1.0, block.lower))
-        blocks.append(block)
+    blocks = [replace(b, lower=np.where(whole, 1.0, b.lower)) if b.rule is Rule.ASSIGNMENT
+              else b for b in program.blocks]
     of_project = cols.project >= 0
     kept = np.zeros(len(cols), dtype=bool)
     kept[of_project] = whole[cols.project[of_project]]
@@ -93,11 +92,12 @@ def core_program(program: Program, lp_values: np.ndarray, row_duals: np.ndarray,
 
 
 def core_start(instance: Instance, program: Program, time_limit_s: float = 10.0,
-               gap: float = 2.5e-5, threads: int = 1, seed: int = 0,
+               gap: float = 5e-5, threads: int = 1, seed: int = 0,
                reduced_cost: float = REDUCED_COST) -> CoreStart:
     """A verified starting allocation from the LP's core (module docstring); HiGHS
-    solves both the LP (for its duals) and the core, the core to `gap` of its own bound
-    (a quarter of the whole solve's gap leaves room for the whole model's bound)."""
+    solves both the LP (for its duals) and the core, the core to `gap` of its own bound.
+    `solve` asks for half its own gap, leaving the other half for the distance between
+    the core's bound and the whole model's (default: half the default 1e-4)."""
     from allocopt.solution import decode
 
     if REGISTRY["highs"].version() is None:

@@ -38,9 +38,9 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
     """Build the model of `instance`, solve it, decode and verify the allocation.
 
     `warm_start` seeds the solver with an earlier allocation; `start="lp"` with the
-    LP-rounding allocation of `allocopt.rounding`, `start="core"` with the allocation of
-    `allocopt.core` (weighted policy; up to 10 s, or a third of the time limit); `lp_bound` also
-    solves the LP relaxation (GLOP) to report the root gap. Raises VerificationError if the
+    LP-rounding allocation of `allocopt.rounding`, `start="core"` with that of
+    `allocopt.core` (weighted policy; see `_seeded_start`); `lp_bound` also solves the
+    LP relaxation (GLOP) to report the root gap. Raises VerificationError if the
     solver's allocation breaks any rule.
     """
     options = options or SolveOptions()
@@ -51,35 +51,12 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
     if warm_start is not None:
         options = replace(options, hint=hint_from_solution(instance, program, warm_start))
     figures: dict = {}
-    if start == "lp" and policy is Objective.WEIGHTED and len(program.columns):
-        from allocopt.rounding import round_lp
-
-        try:
-            rounded = round_lp(instance, program)
-        except ValueError as exc:  # no LP optimum: an infeasible instance, the solve says why
-            figures["start"] = {"method": "lp-rounding", "used": False, "reason": str(exc)}
-        else:
-            figures["start"] = {"method": "lp-rounding", "objective": rounded.objective,
-                                "lp_objective": rounded.lp_objective,
-                                "seconds": round(rounded.lp_s + rounded.rounding_s, 3),
-                                "used": not rounded.violations}
-            if not rounded.violations:
-                options = replace(options, hint=rounded.values)
-    elif start == "core" and policy is Objective.WEIGHTED and len(program.columns):
-        from allocopt.core import core_start
-
-        budget = 10.0 if options.time_limit_s is None else min(10.0, options.time_limit_s / 3)
-        core = core_start(instance, program, time_limit_s=budget, gap=options.gap / 2,
-                          threads=options.threads, seed=options.seed)
-        figures["start"] = {"method": "lp-core", "objective": core.objective,
-                            "lp_objective": core.lp_objective,
-                            "seconds": round(core.lp_s + core.core_s, 3),
-                            "forced_projects": core.forced_projects,
-                            "free_columns": core.free_columns, "used": core.usable}
-        if core.usable:
-            options = replace(options, hint=core.values)
-    elif start not in (None, "lp", "core"):
+    if start not in (None, "lp", "core"):
         raise ValueError(f"unknown start {start!r}; use 'lp' or 'core'")
+    if start is not None and policy is Objective.WEIGHTED and len(program.columns):
+        figures["start"], hint = _seeded_start(start, instance, program, options)
+        if hint is not None:
+            options = replace(options, hint=hint)
     asked = backend
     backend = choose_backend(backend, len(program.columns), bool(program.columns.integer.all()))
     solver = get_backend(backend)
@@ -125,6 +102,35 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
         if violations:
             raise VerificationError("\n".join(str(v) for v in violations))
     return solution
+
+
+def _seeded_start(start: str, instance: Instance, program: Program,
+                  options: SolveOptions) -> tuple[dict, np.ndarray | None]:
+    """What a starting allocation was worth (for summary.json) and its column values
+    when it passed verify. 'lp': `allocopt.rounding`; 'core': `allocopt.core`, within
+    10 s or a third of the time limit, to half the solve's gap."""
+    if start == "lp":
+        from allocopt.rounding import NoRelaxation, round_lp
+
+        try:
+            rounded = round_lp(instance, program)
+        except NoRelaxation as exc:  # an infeasible instance: the solve says why
+            return {"method": "lp-rounding", "used": False, "reason": str(exc)}, None
+        used = not rounded.violations
+        return ({"method": "lp-rounding", "objective": rounded.objective,
+                 "lp_objective": rounded.lp_objective,
+                 "seconds": round(rounded.lp_s + rounded.rounding_s, 3), "used": used},
+                rounded.values if used else None)
+    from allocopt.core import core_start
+
+    budget = 10.0 if options.time_limit_s is None else min(10.0, options.time_limit_s / 3)
+    core = core_start(instance, program, time_limit_s=budget, gap=options.gap / 2,
+                      threads=options.threads, seed=options.seed)
+    return ({"method": "lp-core", "objective": core.objective,
+             "lp_objective": core.lp_objective, "seconds": round(core.lp_s + core.core_s, 3),
+             "forced_projects": core.forced_projects, "free_columns": core.free_columns,
+             "used": core.usable},
+            core.values if core.usable else None)
 
 
 def _solve_empty(program: Program, backend: str, wall_s: float) -> Result:

@@ -40,6 +40,10 @@ from allocopt.model.program import Program, Rule, VarKind
 TOL = 1e-8
 
 
+class NoRelaxation(ValueError):
+    """The LP relaxation has no optimum (an infeasible instance): nothing to round."""
+
+
 @dataclass
 class Rounded:
     """The rounded allocation: column `values`, their objective, the LP it came from,
@@ -203,7 +207,7 @@ def round_lp(instance: Instance, program: Program, lp: Result | None = None,
     lp_s = time.perf_counter() - started
     n = len(cols)
     if lp.values is None:
-        raise ValueError(f"the LP relaxation has no solution ({lp.status})")
+        raise NoRelaxation(f"the LP relaxation has no solution ({lp.status})")
     state = _State(program)
     shared = _shared_rows(program)
     duals = lp.row_duals if lp.row_duals is not None else np.zeros(state.m)

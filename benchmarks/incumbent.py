@@ -6,12 +6,12 @@
 On one seeded generated instance, each backend solves to `--gap` three times in the same
 run: cold, as `allocopt solve` does; seeded with the LP-core start (`solve --start core`,
 its own time counted); and warm-started with an *oracle* allocation, the best one a
-longer solve found beforehand (`--oracle-gap`, `--oracle-limit`). The warm row is
+longer solve found beforehand (`--oracle-gap`, `--oracle-limit`). The oracle row is
 the floor that a perfect starting heuristic could bring that backend to: all the solver
-has left to do is prove the bound. Between the two is the time spent searching for an
-allocation good enough to prove the gap with. The LP-rounding start that allocopt ships
-(`solve --start lp`) is timed as well, with its value against the oracle's, and so is
-the LP relaxation (GLOP), the least any solve takes.
+has left to do is prove the bound. Between the cold row and the oracle row is the time
+spent searching for an allocation good enough to prove the gap with. The LP-rounding
+start (`solve --start lp`) is timed as well, with its value against the oracle's, and so
+is the LP relaxation (GLOP), the least any solve takes.
 
 Every allocation is verified by the library before it is counted.
 """
