@@ -23,6 +23,7 @@ a column priced out), and the whole model's solve still decides and proves the a
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field, replace
 
@@ -30,6 +31,7 @@ import numpy as np
 
 from allocopt.backends import REGISTRY, SolveOptions, get_backend
 from allocopt.backends.base import Status
+from allocopt.defaults import DEFAULT_GAP
 from allocopt.errors import BackendError
 from allocopt.instance import Instance
 from allocopt.model.program import Program, Rule, VarKind
@@ -92,12 +94,14 @@ def core_program(program: Program, lp_values: np.ndarray, row_duals: np.ndarray,
 
 
 def core_start(instance: Instance, program: Program, time_limit_s: float = 10.0,
-               gap: float = 5e-5, threads: int = 1, seed: int = 0,
-               reduced_cost: float = REDUCED_COST) -> CoreStart:
+               gap: float = DEFAULT_GAP / 2, threads: int = 1, seed: int = 0,
+               reduced_cost: float = REDUCED_COST,
+               stop: threading.Event | None = None) -> CoreStart:
     """A verified starting allocation from the LP's core (module docstring); HiGHS
     solves both the LP (for its duals) and the core, the core to `gap` of its own bound.
     `solve` asks for half its own gap, leaving the other half for the distance between
-    the core's bound and the whole model's (default: half the default 1e-4)."""
+    the core's bound and the whole model's (default: half the default gap). `stop`
+    (Ctrl-C) ends the core's solve with what it has."""
     from allocopt.solution import decode
 
     if REGISTRY["highs"].version() is None:
@@ -114,7 +118,7 @@ def core_start(instance: Instance, program: Program, time_limit_s: float = 10.0,
                                 reduced_cost)
     free = int(np.count_nonzero(core.columns.upper > core.columns.lower))
     answer = highs.solve(core, SolveOptions(time_limit_s=time_limit_s, gap=gap,
-                                            threads=threads, seed=seed))
+                                            threads=threads, seed=seed, stop=stop))
     core_s = time.perf_counter() - started - lp_s
     if not answer.status.has_solution:
         return CoreStart(None, None, float(lp.objective), forced, free, answer.status,

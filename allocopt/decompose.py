@@ -32,6 +32,7 @@ import numpy as np
 
 from allocopt.backends import SolveOptions, choose_backend, get_backend
 from allocopt.backends.base import SolverAbandoned, Status, relative_gap
+from allocopt.clock import share
 from allocopt.errors import AllocoptError
 from allocopt.instance import Instance
 from allocopt.instance.schema import Objective
@@ -190,7 +191,8 @@ def solve_decomposed(instance: Instance, parts: int, backend: str = "scip",
                      budget_s: float | None = None) -> Solution:
     """Solve `instance` (weighted value) as `parts` sub-problems, then repair.
 
-    Every part is solved with `options` (its time limit is per part) on `workers`
+    Every part is solved with `options` (its time limit is per part; with a deadline,
+    the parts share half of the time left and the repair the rest) on `workers`
     processes (1: in this process). The union of their allocations, verified, seeds one
     solve of the full model limited to `polish_time_s` (default: options.time_limit_s;
     0: no repair), or to what is left of `budget_s` seconds since the call began when
@@ -228,7 +230,8 @@ def solve_decomposed(instance: Instance, parts: int, backend: str = "scip",
     groups = partition(instance, parts)
     pieces, handed = split_instance(instance, groups, program, lp_values)
     split_s = time.perf_counter() - mark
-    answers = solve_parts(pieces, backend, options, workers)
+    answers = solve_parts(pieces, backend, _parts_share(options, len(pieces), workers),
+                          workers)
     parts_s = time.perf_counter() - mark - split_s
 
     combined = combine(instance, pieces, answers)
@@ -272,6 +275,21 @@ def solve_decomposed(instance: Instance, parts: int, backend: str = "scip",
                     warnings=coefficient_warnings(program),
                     policy={"name": Objective.WEIGHTED.value, "parameters": {}},
                     figures={"decomposition": figures})
+
+
+def _parts_share(options: SolveOptions, parts: int, workers: int) -> SolveOptions:
+    """With a deadline (a whole command's time limit), the parts take half of the time
+    left, split between the rounds in which `workers` processes solve them, and the
+    repair the other half; without one, every part has the whole time limit."""
+    phase = share(options, 1, 2)
+    left = phase.remaining_s()
+    if left is None:
+        return options
+    rounds = -(-parts // max(1, min(workers, parts)))
+    limit = left / rounds
+    if options.time_limit_s is not None:
+        limit = min(limit, options.time_limit_s)
+    return replace(phase, time_limit_s=limit)
 
 
 def _polish(instance: Instance, program: Program, backend: str, options: SolveOptions,

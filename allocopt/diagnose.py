@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from allocopt.backends import SolveOptions, Status, get_backend
+from allocopt.backends import DEFAULT_BACKEND, SolveOptions, Status, choose_backend, get_backend
 from allocopt.instance import Instance
 from allocopt.model import Program, Rule, build_program
 
@@ -71,6 +71,7 @@ def _with_free_groups(program: Program, groups_of_rows: list, free: set) -> Prog
 
 def _feasible(program: Program, backend: str, time_limit_s: float) -> bool | None:
     zero = replace(program.columns, objective=np.zeros(len(program.columns)))
+    backend = choose_backend(backend, len(program.columns), bool(program.columns.integer.all()))
     result = get_backend(backend).solve(
         Program(columns=zero, blocks=program.blocks, maximize=program.maximize),
         SolveOptions(time_limit_s=time_limit_s))
@@ -117,7 +118,7 @@ def describe(instance: Instance, group: tuple) -> str:
     return f"{kind.replace('_', ' ')} {limit:,.2f} {budget.currency}"
 
 
-def conflict_groups(instance: Instance, backend: str = "scip",
+def conflict_groups(instance: Instance, backend: str = DEFAULT_BACKEND,
                     time_limit_s: float = 20.0) -> list[tuple]:
     """An irreducible set of rule groups that cannot hold together ([] if feasible)."""
     program = build_program(instance, pruned=False)
@@ -137,6 +138,6 @@ def conflict_groups(instance: Instance, backend: str = "scip",
     return [g for g in groups if g not in free]
 
 
-def diagnose(instance: Instance, backend: str = "scip") -> list[str]:
+def diagnose(instance: Instance, backend: str = DEFAULT_BACKEND) -> list[str]:
     """Lines naming the conflicting rules of an infeasible instance ([] if feasible)."""
     return [describe(instance, g) for g in conflict_groups(instance, backend)]

@@ -12,17 +12,18 @@ from allocopt.backends import (
     REGISTRY,
     Feature,
     SolveOptions,
-    choose_backend,
+    choose,
     get_backend,
 )
-from allocopt.backends.base import Result, SolverAbandoned, Status
+from allocopt.backends.base import Result, SolverAbandoned, Status, relative_gap
 from allocopt.backends.glop import lp_relaxation_bound
+from allocopt.clock import Stopwatch, with_deadline
 from allocopt.errors import BackendError
 from allocopt.instance import Instance
 from allocopt.instance.schema import Objective
 from allocopt.model import Program, build_program
 from allocopt.numerics import coefficient_warnings
-from allocopt.policies import parameters, solve_staged_policy
+from allocopt.policies import CONTINUOUS_POLICIES, parameters, solve_staged_policy
 from allocopt.solution import Solution, decode
 from allocopt.warmstart import hint_from_solution
 
@@ -34,31 +35,46 @@ class VerificationError(RuntimeError):
 def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
           options: SolveOptions | None = None, check: bool = True,
           warm_start: Solution | None = None, lp_bound: bool = True,
-          start: str | None = None) -> Solution:
+          start: str | None = "auto") -> Solution:
     """Build the model of `instance`, solve it, decode and verify the allocation.
 
-    `warm_start` seeds the solver with an earlier allocation; `start="lp"` with the
-    LP-rounding allocation of `allocopt.rounding`, `start="core"` with that of
-    `allocopt.core` (weighted policy; see `_seeded_start`); `lp_bound` also solves the
-    LP relaxation (GLOP) to report the root gap. Raises VerificationError if the
-    solver's allocation breaks any rule.
+    `backend="auto"` and `start="auto"` choose by the model's shape (see
+    `allocopt.backends.choose`). `warm_start` seeds the solver with an earlier
+    allocation; `start="lp"` with the LP-rounding allocation of `allocopt.rounding`,
+    `start="core"` with that of `allocopt.core` (weighted policy; see `_seeded_start`);
+    `lp_bound` also solves the LP relaxation (GLOP) to report the root gap.
+    `options.time_limit_s` bounds the whole call, every stage included (and
+    `options.deadline`, when set, too): `figures["time"]` says what each stage took.
+    Raises VerificationError if the solver's allocation breaks any rule.
     """
     options = options or SolveOptions()
+    if start not in (None, "auto", "lp", "core"):
+        raise ValueError(f"unknown start {start!r}; use 'auto', 'lp' or 'core'")
+    limit_s = options.time_limit_s
+    options = with_deadline(options, time.monotonic())
+    watch = Stopwatch()
     policy = instance.spec.policy.objective
     started = time.perf_counter()
-    program = build_program(instance)
+    with watch.stage("build"):
+        program = build_program(instance)
     build_s = time.perf_counter() - started
     if warm_start is not None:
         options = replace(options, hint=hint_from_solution(instance, program, warm_start))
+    columns = len(program.columns)
+    integer = bool(program.columns.integer.all()) and policy not in CONTINUOUS_POLICIES
+    weighted = policy is Objective.WEIGHTED
+    choice = choose(backend, start if warm_start is None else None, columns, integer,
+                    weighted)
+    asked, backend = backend, choice.backend
+    if (asked == "auto" and options.memory_limit_mb is not None
+            and Feature.MEMORY_LIMIT not in REGISTRY[backend].features):
+        backend = "scip"  # the one that limits its memory on every model
     figures: dict = {}
-    if start not in (None, "lp", "core"):
-        raise ValueError(f"unknown start {start!r}; use 'lp' or 'core'")
-    if start is not None and policy is Objective.WEIGHTED and len(program.columns):
-        figures["start"], hint = _seeded_start(start, instance, program, options)
+    if choice.start is not None and weighted and columns:
+        with watch.stage(f"start ({choice.start})"):
+            figures["start"], hint = _seeded_start(choice.start, instance, program, options)
         if hint is not None:
             options = replace(options, hint=hint)
-    asked = backend
-    backend = choose_backend(backend, len(program.columns), bool(program.columns.integer.all()))
     solver = get_backend(backend)
     if options.memory_limit_mb is not None and Feature.MEMORY_LIMIT not in solver.features:
         capable = [n for n, b in REGISTRY.items() if Feature.MEMORY_LIMIT in b.features]
@@ -69,19 +85,56 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
                                "per scenario (solve without --warm-start)")
         from allocopt.policies.robust import solve_robust
 
-        return solve_robust(instance, backend=backend, options=options, check=check)
+        solution = solve_robust(instance, backend=backend, options=options, check=check)
+        solution.figures["time"] = _time_figures(limit_s, watch, solution)
+        return solution
+    relaxation = None
+    if lp_bound and columns and weighted:
+        with watch.stage("lp bound"):
+            relaxation = lp_relaxation_bound(program, _lp_limit_s(options))
+    solution, solved = _solve_policy(instance, program, backend, options, started, watch,
+                                     auto=asked == "auto")
+    solution.build_s = build_s
+    solution.warnings = coefficient_warnings(program)
+    solution.figures.update(figures)
+    if (weighted and relaxation is not None and solution.status.has_solution
+            and solution.bound is None):
+        # Stopped before the solver proved a bound: the LP relaxation's is one.
+        solution.bound = relaxation
+        solution.gap = relative_gap(solution.objective, relaxation)
+    if lp_bound and not solution.interrupted:
+        if columns and not weighted:  # the bound of the last stage's own program
+            with watch.stage("lp bound"):
+                relaxation = lp_relaxation_bound(solved, _lp_limit_s(options, 1.0))
+        solution.lp_bound = relaxation if columns else 0.0
+    if check and solution.status.has_solution:
+        with watch.stage("verify"):
+            violations = solution.verify(instance)
+        if violations:
+            raise VerificationError("\n".join(str(v) for v in violations))
+    solution.figures["time"] = _time_figures(limit_s, watch, solution)
+    return solution
+
+
+def _solve_policy(instance: Instance, program: Program, backend: str,
+                  options: SolveOptions, started: float, watch: Stopwatch,
+                  auto: bool) -> tuple[Solution, Program]:
+    """The solver's answer under the instance's (non-robust) policy, decoded, and the
+    program it solved last (a staged policy's has its own rows and objective)."""
+    policy = instance.spec.policy.objective
     report: dict = {}
+    solve_started = time.perf_counter()
     try:
         if len(program.columns) == 0:
             result = _solve_empty(program, backend, time.perf_counter() - started)
         elif policy is Objective.WEIGHTED:
             try:
-                result = solver.solve(program, options)
+                result = get_backend(backend).solve(program, options)
             except BackendError:
-                if asked != "auto" or backend != "cpsat":
+                if not auto or backend != "cpsat":
                     raise
                 # CP-SAT refuses coefficients it cannot scale exactly: SCIP takes them.
-                backend = DEFAULT_BACKEND
+                backend = "scip"
                 result = get_backend(backend).solve(program, options)
         else:
             staged, report = solve_staged_policy(instance, program, backend, options)
@@ -90,18 +143,30 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
         result = Result(Status.NO_SOLUTION_FOUND, None, None, None,
                         time.perf_counter() - started, backend, interrupted=True,
                         message=str(exc))
+    stages = report.get("stages")
+    if stages:
+        for stage in stages:
+            watch.add(f"solve: {stage['name']}", stage["wall_s"])
+    else:
+        watch.add("solve", time.perf_counter() - solve_started)
     solution = decode(instance, program, result)
-    solution.build_s = build_s
-    solution.warnings = coefficient_warnings(program)
     solution.policy = {"name": policy.value, "parameters": parameters(instance), **report}
-    solution.figures.update(figures)
-    if lp_bound and not solution.interrupted:
-        solution.lp_bound = lp_relaxation_bound(program)
-    if check and solution.status.has_solution:
-        violations = solution.verify(instance)
-        if violations:
-            raise VerificationError("\n".join(str(v) for v in violations))
-    return solution
+    return solution, program
+
+
+# The LP bound may take this share of what is left of a time limit.
+LP_BOUND_SHARE = 0.2
+
+
+def _lp_limit_s(options: SolveOptions, at_least_s: float = 0.05) -> float | None:
+    left = options.remaining_s()
+    return None if left is None else max(at_least_s, LP_BOUND_SHARE * left)
+
+
+def _time_figures(limit_s: float | None, watch: Stopwatch, solution: Solution) -> dict:
+    """summary.json's `time`: the limit asked for and what each stage spent of it."""
+    return {"limit_s": limit_s, "stages": watch.as_list(),
+            **solution.figures.get("time", {})}
 
 
 def _seeded_start(start: str, instance: Instance, program: Program,
@@ -123,9 +188,10 @@ def _seeded_start(start: str, instance: Instance, program: Program,
                 rounded.values if used else None)
     from allocopt.core import core_start
 
-    budget = 10.0 if options.time_limit_s is None else min(10.0, options.time_limit_s / 3)
+    left = options.limit_s()
+    budget = 10.0 if left is None else min(10.0, left / 3)
     core = core_start(instance, program, time_limit_s=budget, gap=options.gap / 2,
-                      threads=options.threads, seed=options.seed)
+                      threads=options.threads, seed=options.seed, stop=options.stop)
     return ({"method": "lp-core", "objective": core.objective,
              "lp_objective": core.lp_objective, "seconds": round(core.lp_s + core.core_s, 3),
              "forced_projects": core.forced_projects, "free_columns": core.free_columns,

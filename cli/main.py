@@ -12,11 +12,13 @@ import contextlib
 import signal
 import sys
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import click
 
+from allocopt.defaults import DEFAULT_GAP, default_threads
 from allocopt_cli.common import (
     EXIT_BAD_INPUT,
     EXIT_INFEASIBLE,
@@ -73,25 +75,35 @@ def schema() -> None:
 @click.argument("file", type=instance_path)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Results folder [default: results/<instance file stem>].")
-@click.option("--backend", default="scip", show_default=True,
-              help="scip, highs, cpsat, cbc, or auto (HiGHS for models up to 3,000 columns "
-                   "when installed; above, CP-SAT for integer models, SCIP otherwise).")
+@click.option("--backend", default="auto", show_default=True,
+              help="scip, highs, cpsat, cbc, or auto: the fastest measured for the model's "
+                   "shape (HiGHS up to 3,000 columns; above, SCIP with --start core for "
+                   "integer weighted models, CP-SAT for other integer models, SCIP when a "
+                   "column is continuous).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
-              help="Seconds; the best allocation found by then is returned with its gap.")
-@click.option("--gap", type=click.FloatRange(0, 1), default=1e-4, show_default=True,
+              help="Seconds for the whole command (loading, starts, every policy stage, "
+                   "verification); the best allocation found is returned with its gap.")
+@click.option("--gap", type=click.FloatRange(0, 1), default=DEFAULT_GAP, show_default=True,
               help="Relative optimality gap at which to stop.")
-@click.option("--threads", type=click.IntRange(1), default=1, show_default=True,
-              help="Solver threads (HiGHS, CP-SAT, CBC; SCIP in OR-Tools is single-threaded).")
+@click.option("--abs-gap", type=click.FloatRange(min=0), metavar="UNITS",
+              help="Absolute gap, in objective units, at which to stop; an answer is called "
+                   "optimal only within both gaps.")
+@click.option("--threads", type=click.IntRange(1), default=default_threads(),
+              show_default=True,
+              help="Solver threads (HiGHS, CP-SAT, CBC; SCIP in OR-Tools is single-threaded) "
+                   "[default: the cores this process may use].")
 @click.option("--memory-limit", type=click.FloatRange(min=1), metavar="MB",
               help="Stop the search at this much memory and keep the best allocation "
                    "(SCIP, CP-SAT).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--warm-start", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Seed the solver with the allocation in an earlier results folder.")
-@click.option("--start", type=click.Choice(["lp", "core"]),
+@click.option("--start", type=click.Choice(["auto", "none", "lp", "core"]), default="auto",
+              show_default=True,
               help="Seed the solver with an allocation from the LP relaxation (weighted "
                    "policy): 'lp' rounds it; 'core' solves a smaller MILP that keeps the "
-                   "projects it funds (HiGHS; up to 10 s or a third of --time-limit).")
+                   "projects it funds (HiGHS; up to 10 s or a third of the time left); "
+                   "'auto' takes 'core' for SCIP and HiGHS above 3,000 integer columns.")
 @click.option("--verbose", "-v", is_flag=True, help="Stream the solver's log.")
 @click.option("--progress/--no-progress", default=None,
               help="Show elapsed time, incumbent, bound and gap on standard error while "
@@ -107,17 +119,20 @@ def schema() -> None:
                    "is against the LP relaxation bound. Weighted policy only.")
 @limits_options
 def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | None, gap: float,
-          threads: int, memory_limit: float | None, seed: int, warm_start: Path | None,
-          start: str | None, verbose: bool, progress: bool | None, policy: str | None,
-          with_report: bool, decompose: int | None, **limits) -> None:
+          abs_gap: float | None, threads: int, memory_limit: float | None, seed: int,
+          warm_start: Path | None, start: str, verbose: bool, progress: bool | None,
+          policy: str | None, with_report: bool, decompose: int | None, **limits) -> None:
     """Solve instance FILE, verify the allocation and write the results folder."""
+    command_started = time.monotonic()
     instance = load(file, **limits)
+    load_s = time.monotonic() - command_started
     if policy is not None:
         instance = with_policy(instance, policy)
     if decompose is not None and instance.spec.policy.objective.value != "weighted":
         raise Failure([f"--decompose: only the weighted policy can be decomposed, not "
                        f"{instance.spec.policy.objective.value}"], EXIT_BAD_INPUT)
-    if decompose is not None and (warm_start is not None or start is not None):
+    explicit_start = start in ("lp", "core")
+    if decompose is not None and (warm_start is not None or explicit_start):
         raise Failure(["--decompose cannot be combined with --warm-start or --start"],
                       EXIT_BAD_INPUT)
     from allocopt.backends import REGISTRY, SolveOptions, Status
@@ -131,8 +146,10 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
     if backend not in (*REGISTRY, "auto"):
         raise click.BadParameter(f"choose from {', '.join(REGISTRY)}, auto",
                                  param_hint="--backend")
-    options = SolveOptions(time_limit_s=time_limit, gap=gap, threads=threads, seed=seed,
-                           verbose=verbose, memory_limit_mb=memory_limit)
+    options = SolveOptions(time_limit_s=time_limit, gap=gap, abs_gap=abs_gap, threads=threads,
+                           seed=seed, verbose=verbose, memory_limit_mb=memory_limit,
+                           deadline=None if time_limit is None
+                           else command_started + time_limit)
     previous = None
     if warm_start is not None:
         from allocopt.errors import ResultsError
@@ -145,7 +162,8 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
     try:
         with stop_on_signals() as stop, progress_line(progress) as line:
             if decompose is None:
-                solution = run(instance, backend=backend, warm_start=previous, start=start,
+                solution = run(instance, backend=backend, warm_start=previous,
+                               start=None if start == "none" else start,
                                options=replace(options, stop=stop, progress=line))
             else:
                 solution = solve_decomposed(instance, decompose, backend=backend,
@@ -171,8 +189,16 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
         raise Failure([f"{file}: {solution.status.value}: no allocation found "
                        f"({'interrupted: ' if solution.interrupted else ''}{solution.message}); "
                        "nothing was written"], code)
+    if solution.interrupted and solution.bound is None:
+        raise Failure([f"{file}: interrupted before the solver proved any bound: an "
+                       "allocation of unknown quality is not kept; nothing was written"],
+                      stop.signal_exit_code)
     out = out_dir or Path("results") / file.stem
-    recorded = {"backend": backend, "time_limit_s": time_limit, "gap": gap, "threads": threads,
+    timing = solution.figures.setdefault("time", {"limit_s": time_limit, "stages": []})
+    timing["stages"].insert(0, {"stage": "load", "s": round(load_s, 3)})
+    timing["before_writing_s"] = round(time.monotonic() - command_started, 3)
+    recorded = {"backend": backend, "time_limit_s": time_limit, "gap": gap,
+                "abs_gap": abs_gap, "threads": threads,
                 "seed": seed, "memory_limit_mb": memory_limit,
                 "warm_start": str(warm_start) if warm_start else None, "start": start,
                 "policy": policy, "decompose": decompose}
@@ -238,8 +264,9 @@ def print_summary(instance, solution, out: Path) -> None:
 
     gap = "n/a" if solution.gap is None else f"{100 * solution.gap:.4f} %"
     root = "n/a" if solution.root_gap is None else f"{100 * solution.root_gap:.4f} %"
+    bound = "n/a" if solution.bound is None else f"{solution.bound:,.4f}"
     click.echo(f"{instance.name}: {solution.status.value}, objective {solution.objective:,.4f}, "
-               f"bound {solution.bound:,.4f}, gap {gap}, {solution.backend}, "
+               f"bound {bound}, gap {gap}, {solution.backend}, "
                f"{solution.wall_s:.2f} s solve + {solution.build_s:.2f} s build")
     click.echo(f"LP relaxation bound {solution.lp_bound or float('nan'):,.4f} (root gap {root})")
     click.echo(f"funded {len(solution.awards)} of {len(instance.projects)} projects; "
@@ -261,7 +288,8 @@ def print_summary(instance, solution, out: Path) -> None:
 
 @cli.command()
 @click.argument("file", type=instance_path)
-@click.option("--backend", default="scip", show_default=True, help="Solver for the checks.")
+@click.option("--backend", default="auto", show_default=True,
+              help="Solver for the checks (auto: as for solve).")
 @limits_options
 def diagnose(file: Path, backend: str, **limits) -> None:
     """Name the rules of FILE that cannot hold together (exit 3), or say it is feasible."""
@@ -269,8 +297,9 @@ def diagnose(file: Path, backend: str, **limits) -> None:
     from allocopt.backends import REGISTRY
     from allocopt.diagnose import diagnose as find
 
-    if backend not in REGISTRY:
-        raise click.BadParameter(f"choose from {', '.join(REGISTRY)}", param_hint="--backend")
+    if backend not in (*REGISTRY, "auto"):
+        raise click.BadParameter(f"choose from {', '.join(REGISTRY)}, auto",
+                                 param_hint="--backend")
     lines = find(instance, backend)
     if lines:
         raise Failure([f"{file}: infeasible. Conflicting rules:", *(f"  {x}" for x in lines)],

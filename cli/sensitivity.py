@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from allocopt.defaults import DEFAULT_GAP
 from allocopt_cli.common import (
     EXIT_BAD_INPUT,
     EXIT_INFEASIBLE,
@@ -28,14 +29,16 @@ def solver_options(f):
     """--backend, --time-limit, --gap, --seed: how every scenario is solved."""
     f = click.option("--seed", type=int, default=0, show_default=True,
                      help="Seed of the solver (and of the sampling, for montecarlo).")(f)
-    f = click.option("--gap", type=click.FloatRange(0, 1), default=1e-4, show_default=True,
+    f = click.option("--gap", type=click.FloatRange(0, 1), default=DEFAULT_GAP,
+                     show_default=True,
                      help="Relative optimality gap at which each solve stops.")(f)
     f = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
                      help="Seconds per solve. Results are reproducible only when every "
                           "solve finishes within it.")(f)
-    f = click.option("--backend", default="scip", show_default=True,
+    f = click.option("--backend", default="auto", show_default=True,
                      help="Solver backend for the MILP solves: scip, highs, cpsat, cbc, or "
-                          "auto (as for allocopt solve).")(f)
+                          "auto (as for allocopt solve: the fastest measured for the "
+                          "model's shape).")(f)
     return f
 
 

@@ -44,7 +44,7 @@ def minimised(program: Program) -> Program:
 def solve_with_progress(program: Program, backend: str, time_limit_s: float):
     calls: list[Progress] = []
     result = get_backend(backend).solve(program, SolveOptions(
-        time_limit_s=time_limit_s, gap=1e-4, progress=calls.append))
+        time_limit_s=time_limit_s, gap=1e-4, threads=1, progress=calls.append))
     assert result.status.has_solution, result.message
     return result, calls
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from allocopt.backends.base import Backend, Feature, Result, SolveOptions, Status
 from allocopt.backends.cbc import CbcBackend
 from allocopt.backends.cpsat import CpSatBackend
 from allocopt.backends.highs import HighsBackend
 from allocopt.backends.scip import ScipBackend
+from allocopt.defaults import DEFAULT_BACKEND
 from allocopt.errors import BackendError
 
 REGISTRY: dict[str, type[Backend]] = {
@@ -16,26 +19,54 @@ REGISTRY: dict[str, type[Backend]] = {
     CbcBackend.name: CbcBackend,
 }
 
-DEFAULT_BACKEND = "scip"
 
-# `auto`: HiGHS on models up to this many columns; above, CP-SAT when every column is
-# integer, else SCIP (benchmarks/README.md: on the Korea scenarios, 1.4k columns, HiGHS
-# matched SCIP's time to 0.1 %; on a generated 2,000-project national instance, 5.7k
-# columns, CP-SAT proved 0.1 % in 14 s, median of 3, SCIP in 51 s and HiGHS in 55 s; on
-# an older, harder 4.6k-column instance HiGHS spent its limit in presolve).
+# `auto` (the default) chooses from the model's shape, by the tables in
+# benchmarks/README.md: HiGHS up to this many columns (the Korea scenarios, 1.4k columns:
+# HiGHS is the fastest to 0.1 %); above, for an all-integer weighted model, SCIP seeded
+# by the LP-core start (the national instances, 5.7k columns: 4-12 s against CP-SAT's
+# 6-17 s cold and SCIP's 8-49 s cold), CP-SAT for other integer models, SCIP when some
+# column is continuous (fractional granularity, max-min and proportional fairness).
 AUTO_HIGHS_MAX_COLUMNS = 3000
 
 
-def choose_backend(name: str, columns: int, all_integer: bool = True) -> str:
+@dataclass(frozen=True)
+class Choice:
+    """A backend by name and the start that seeds it (None, 'lp' or 'core')."""
+
+    backend: str
+    start: str | None
+
+
+def choose(backend: str, start: str | None, columns: int, all_integer: bool,
+           weighted: bool) -> Choice:
+    """Resolve `backend="auto"` and `start="auto"` for a model of `columns` columns.
+    The core start needs HiGHS and pays on large integer weighted models, for SCIP and
+    HiGHS (CP-SAT gains nothing from it: benchmarks/README.md)."""
+    name = choose_backend(backend, columns, all_integer, weighted)
+    if start != "auto":
+        return Choice(name, start)
+    core = (weighted and all_integer and columns > AUTO_HIGHS_MAX_COLUMNS
+            and name in ("scip", "highs") and _installed("highs"))
+    return Choice(name, "core" if core else None)
+
+
+def choose_backend(name: str, columns: int, all_integer: bool = True,
+                   weighted: bool = False) -> str:
     """Resolve `auto` for a model of `columns` columns; other names pass through."""
     if name != "auto":
         return name
-    if columns <= AUTO_HIGHS_MAX_COLUMNS and REGISTRY["highs"].version() is not None:
+    if columns <= AUTO_HIGHS_MAX_COLUMNS and _installed("highs"):
         return "highs"
-    return "cpsat" if all_integer else DEFAULT_BACKEND
+    if not all_integer:
+        return "scip"
+    return "scip" if weighted and _installed("highs") else "cpsat"
 
 
-def get_backend(name: str = DEFAULT_BACKEND) -> Backend:
+def _installed(name: str) -> bool:
+    return REGISTRY[name].version() is not None
+
+
+def get_backend(name: str) -> Backend:
     try:
         backend = REGISTRY[name]
     except KeyError:
@@ -45,5 +76,6 @@ def get_backend(name: str = DEFAULT_BACKEND) -> Backend:
     return backend()
 
 
-__all__ = ["AUTO_HIGHS_MAX_COLUMNS", "REGISTRY", "Backend", "Feature", "Result", "SolveOptions",
-           "Status", "choose_backend", "get_backend"]
+__all__ = ["AUTO_HIGHS_MAX_COLUMNS", "DEFAULT_BACKEND", "REGISTRY", "Backend", "Choice",
+           "Feature", "Result", "SolveOptions", "Status", "choose", "choose_backend",
+           "get_backend"]

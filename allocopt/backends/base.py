@@ -8,12 +8,13 @@ import time
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import ClassVar, Generic, TypeVar
 
 import numpy as np
 
+from allocopt.defaults import DEFAULT_GAP, default_threads
 from allocopt.model.program import Program
 
 
@@ -59,13 +60,18 @@ class Progress:
 
 @dataclass(frozen=True)
 class SolveOptions:
-    """Limits and knobs; `gap` is relative (0.001 = 0.1 %). `progress`, when set, is
-    called (from the solver's thread, at most about 10 times a second) whenever the
-    solver learns a new incumbent or bound, and once more with the final answer."""
+    """Limits and knobs. `gap` is relative (0.001 = 0.1 %), `abs_gap` absolute in the
+    objective's units: a solver stops as soon as either holds, and an answer is called
+    optimal only when both do. `time_limit_s` bounds one solver call; `deadline` (a
+    `time.monotonic()` instant) is the whole command's, and every call made under these
+    options ends by it. `progress`, when set, is called (from the solver's thread, at
+    most about 10 times a second) whenever the solver learns a new incumbent or bound,
+    and once more with the final answer."""
 
     time_limit_s: float | None = None
-    gap: float = 1e-4
-    threads: int = 1
+    gap: float = DEFAULT_GAP
+    abs_gap: float | None = None
+    threads: int = field(default_factory=default_threads)
     seed: int = 0
     relax: bool = False
     hint: np.ndarray | None = None
@@ -73,6 +79,26 @@ class SolveOptions:
     stop: threading.Event | None = None
     memory_limit_mb: float | None = None
     progress: Callable[[Progress], None] | None = None
+    deadline: float | None = None
+
+    def remaining_s(self) -> float | None:
+        """Seconds left before the deadline (never negative), None without one."""
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - time.monotonic())
+
+    def limit_s(self) -> float | None:
+        """The time one solver call may take now: its own limit, cut to the deadline."""
+        left = self.remaining_s()
+        if left is None:
+            return self.time_limit_s
+        return left if self.time_limit_s is None else min(self.time_limit_s, left)
+
+    def solver_gap(self) -> float:
+        """The relative gap to hand a solver. Solvers measure it against the larger of
+        objective and bound (HiGHS) or the smaller (SCIP); allocopt against the
+        objective. g / (1 + g) makes either definition imply ours."""
+        return self.gap / (1.0 + self.gap)
 
 
 @dataclass
@@ -95,10 +121,55 @@ class Result:
     def gap(self) -> float | None:
         return relative_gap(self.objective, self.bound)
 
+    @property
+    def abs_gap(self) -> float | None:
+        if self.objective is None or not _known(self.bound):
+            return None
+        return abs(self.bound - self.objective)
+
+
+# A gap this much over what was asked still counts as within it (float noise).
+GAP_TOLERANCE = 1e-9
+
+
+def within_gaps(result: Result, options: SolveOptions) -> bool:
+    """True when the answer is proven within both the relative and the absolute gap."""
+    gap, abs_gap = result.gap, result.abs_gap
+    if gap is None or abs_gap is None:
+        return False
+    if abs_gap <= GAP_TOLERANCE * max(1.0, abs(result.objective or 0.0)):
+        return True
+    relative_ok = gap <= options.gap * (1 + GAP_TOLERANCE) + GAP_TOLERANCE
+    absolute_ok = options.abs_gap is None or abs_gap <= options.abs_gap + GAP_TOLERANCE
+    return relative_ok and absolute_ok
+
+
+def settle(result: Result, options: SolveOptions) -> Result:
+    """The answer as allocopt states it: a bound a solver gives as its infinity is no
+    bound, and "optimal" means proven within both gaps asked (a solver that stopped on
+    one gap, or on its own default tolerances, is only "feasible"); a solve stopped by a
+    limit that had already proven the gaps is optimal."""
+    if result.bound is not None and not _known(result.bound):
+        result = replace(result, bound=None)
+    if options.relax or not result.status.has_solution:
+        return result
+    proven = within_gaps(result, options)
+    if result.status is Status.OPTIMAL and not proven:
+        gap = "none" if result.gap is None else f"{result.gap:.3g}"
+        asked = f"{options.gap:g}" + ("" if options.abs_gap is None
+                                      else f" and absolute {options.abs_gap:g}")
+        return replace(result, status=Status.FEASIBLE,
+                       message=f"{result.message} (the solver stopped at relative gap "
+                               f"{gap}, absolute {result.abs_gap}; asked: {asked})".strip())
+    if result.status is Status.FEASIBLE and proven:
+        return replace(result, status=Status.OPTIMAL)
+    return result
+
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
-    """|bound − objective| / max(|objective|, 1e-9); 0 when both are 0."""
-    if objective is None or bound is None or not math.isfinite(bound):
+    """|bound − objective| / max(|objective|, 1e-9); 0 when both are 0; None without a
+    finite bound (a solver's 1e20 or 1e29 for "none yet" included)."""
+    if objective is None or not _known(bound):
         return None
     diff = abs(bound - objective)
     if diff <= 1e-9:
@@ -240,8 +311,9 @@ def installed_version(module: str, distribution: str) -> str | None:
 
 
 class Backend(ABC):
-    """A solver. Subclasses set `name` and `features`, and import their solver lazily
-    inside `solve`, so that `import allocopt` stays fast."""
+    """A solver. Subclasses set `name` and `features` and implement `_solve`, importing
+    their solver lazily inside it, so that `import allocopt` stays fast. `solve` is the
+    same for all: the time limit cut to the deadline, the answer settled (`settle`)."""
 
     name: ClassVar[str]
     features: ClassVar[frozenset[Feature]]
@@ -251,9 +323,34 @@ class Backend(ABC):
     def version(cls) -> str | None:
         """The solver's version, or None when it is not installed here."""
 
-    @abstractmethod
     def solve(self, program: Program, options: SolveOptions) -> Result:
-        """Solve `program` within `options` and return a normalised Result."""
+        """Solve `program` within `options` and return a normalised Result.
+
+        A solver stops on whichever gap it meets first; when that leaves the other gap
+        open, the solve goes on from its allocation with the open gap alone, so that
+        the answer is proven within both (or stops at the limit, "feasible")."""
+        result = self._solve(program, self._limited(options))
+        if (result.status is Status.OPTIMAL and options.abs_gap is not None
+                and not options.relax and result.values is not None
+                and result.abs_gap is not None and not within_gaps(result, options)
+                and Feature.HINTS in self.features
+                and (options.remaining_s() is None or options.remaining_s() > 0)):
+            open_gap = (replace(options, gap=0.0) if result.abs_gap > options.abs_gap
+                        else replace(options, abs_gap=0.0))
+            more = self._solve(program, self._limited(replace(open_gap, hint=result.values)))
+            result = replace(more, wall_s=result.wall_s + more.wall_s)
+        return settle(result, options)
+
+    @staticmethod
+    def _limited(options: SolveOptions) -> SolveOptions:
+        if options.deadline is None:
+            return options
+        # At least a moment, so that a late call still returns what it can.
+        return replace(options, time_limit_s=max(0.05, options.limit_s() or 0.0))
+
+    @abstractmethod
+    def _solve(self, program: Program, options: SolveOptions) -> Result:
+        """The solver's own answer, with `options.time_limit_s` as its limit."""
 
 
 class SolverAbandoned(RuntimeError):

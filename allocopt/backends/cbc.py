@@ -93,13 +93,14 @@ def _status(line: str | None, mip: bool) -> Status:
 
 
 def _proven_bound(log: str, maximize: bool, objective: float, status: Status,
-                  mip: bool, gap: float) -> float | None:
+                  mip: bool, gap: float, abs_gap: float = 0.0) -> float | None:
     """CBC's best possible objective, when it printed one consistent with the incumbent.
 
     CBC prints no bound when it reports optimality. It stops a MIP as optimal once
     |bound − objective| < max(1e-10, gap · max(|objective|, |bound|)) (CbcModel's
     allowable gap and fraction gap), so the bound is then at most
-    max(1e-10, gap · |objective| / (1 − gap)) away; an LP's optimum is its own bound.
+    max(1e-10, gap · |objective| / (1 − gap)) away, or `abs_gap` when it stopped on the
+    absolute gap; an LP's optimum is its own bound.
     """
     tol = 1e-6 * max(1.0, abs(objective))
     for label, text in _BOUND_LINE.findall(log):
@@ -114,7 +115,7 @@ def _proven_bound(log: str, maximize: bool, objective: float, status: Status,
         return None
     if not mip:
         return objective
-    slack = max(1e-10, gap * abs(objective) / (1.0 - gap))
+    slack = max(1e-10, gap * abs(objective) / (1.0 - gap), abs_gap)
     return objective + slack if maximize else objective - slack
 
 
@@ -136,7 +137,7 @@ class CbcBackend(Backend):
             return None
         return f"pulp {pulp.__version__} (CBC)"
 
-    def solve(self, program: Program, options: SolveOptions) -> Result:
+    def _solve(self, program: Program, options: SolveOptions) -> Result:
         import pulp
 
         started = time.perf_counter()
@@ -193,7 +194,8 @@ class CbcBackend(Backend):
             log_path = Path(tmp) / "cbc.log"
             solver = _cbc_solver_class()(
                 path=_bundled_cbc(), mip=mip, msg=False, timeLimit=options.time_limit_s,
-                gapRel=options.gap if mip else None,
+                gapRel=options.solver_gap() if mip else None,
+                gapAbs=options.abs_gap if mip else None,
                 threads=options.threads if options.threads > 1 else None,
                 options=cbc_options, warmStart=options.hint is not None and mip,
                 logPath=None if streamed else str(log_path))
@@ -230,7 +232,8 @@ class CbcBackend(Backend):
             unset = np.isnan(values)
             values[unset] = np.clip(0.0, cols.lower[unset], cols.upper[unset])
             objective = float(cols.objective @ values)
-            bound = _proven_bound(log, program.maximize, objective, status, mip, options.gap)
+            bound = _proven_bound(log, program.maximize, objective, status, mip,
+                                  options.solver_gap(), options.abs_gap or 0.0)
             if not mip and status is Status.OPTIMAL:
                 # CBC's row price is ∂objective/∂rhs in the problem's own sense (≥ 0 on a
                 # binding ≤ row when maximising), like HiGHS's; checked in the tests.

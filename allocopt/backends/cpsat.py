@@ -32,7 +32,6 @@ from allocopt.backends.base import (
     Status,
     installed_version,
     progress_reporter,
-    relative_gap,
     run_interruptible,
 )
 from allocopt.errors import BackendError
@@ -179,7 +178,7 @@ class CpSatBackend(Backend):
     def version(cls) -> str | None:
         return installed_version("ortools", "ortools")
 
-    def solve(self, program: Program, options: SolveOptions) -> Result:
+    def _solve(self, program: Program, options: SolveOptions) -> Result:
         if options.relax:
             raise BackendError("cpsat solves integer programs only: no LP relaxation, no duals")
         from ortools.sat.python import cp_model
@@ -227,7 +226,9 @@ class CpSatBackend(Backend):
         params = solver.parameters
         if options.time_limit_s is not None:
             params.max_time_in_seconds = float(options.time_limit_s)
-        params.relative_gap_limit = float(options.gap)
+        params.relative_gap_limit = float(options.solver_gap())
+        if options.abs_gap is not None:  # in the scaled objective's units
+            params.absolute_gap_limit = float(options.abs_gap) * obj_scale
         search_parameters(params, int(options.threads))
         params.random_seed = int(options.seed)
         params.log_search_progress = bool(options.verbose)
@@ -255,10 +256,7 @@ class CpSatBackend(Backend):
             bound = bound + obj_slack if program.maximize else bound - obj_slack
             if obj_slack > 0:
                 message += f" (objective rounded at 1e-{MAX_EXPONENT}; bound widened by "
-                message += f"{obj_slack:.3g})"
-                gap = relative_gap(value, bound)
-                if status is Status.OPTIMAL and gap is not None and gap > options.gap:
-                    status = Status.FEASIBLE
+                message += f"{obj_slack:.3g})"  # settle() then judges the widened gap
         if reporter is not None:
             reporter.finish(value, bound)
         return Result(status=status, objective=value, bound=bound, values=values,

@@ -79,15 +79,15 @@ class HighsBackend(Backend):
     def version(cls) -> str | None:
         return installed_version("highspy", "highspy")
 
-    def solve(self, program: Program, options: SolveOptions) -> Result:
+    def _solve(self, program: Program, options: SolveOptions) -> Result:
         reporter = progress_reporter(options, time.perf_counter())
-        result = self._solve(program, options, reporter)
+        result = self._run(program, options, reporter)
         if reporter is not None:
             reporter.finish(result.objective, result.bound)
         return result
 
-    def _solve(self, program: Program, options: SolveOptions,
-               reporter: ProgressReporter | None) -> Result:
+    def _run(self, program: Program, options: SolveOptions,
+             reporter: ProgressReporter | None) -> Result:
         import highspy
 
         started = time.perf_counter()
@@ -104,7 +104,9 @@ class HighsBackend(Backend):
         h.setOptionValue("output_flag", bool(options.verbose))
         h.setOptionValue("threads", int(options.threads))
         h.setOptionValue("random_seed", int(options.seed))
-        h.setOptionValue("mip_rel_gap", float(options.gap))
+        h.setOptionValue("mip_rel_gap", float(options.solver_gap()))
+        if options.abs_gap is not None:
+            h.setOptionValue("mip_abs_gap", float(options.abs_gap))
         if options.time_limit_s is not None:
             h.setOptionValue("time_limit", float(options.time_limit_s))
         passed = h.passModel(
@@ -157,7 +159,7 @@ class HighsBackend(Backend):
                     float(cols.objective @ values), objective, rtol=1e-7, atol=1e-6):
                 # highspy 1.16 with presolve can return the hint's values with the
                 # optimum's objective; such an answer is not used: solve again, cold.
-                return self._solve(program, replace(options, hint=None), reporter)
+                return self._run(program, replace(options, hint=None), reporter)
             if mip:
                 dual_bound = float(info.mip_dual_bound)
                 bound = dual_bound if np.isfinite(dual_bound) else None

@@ -75,13 +75,16 @@ class ScipBackend(Backend):
     def version(cls) -> str | None:
         return installed_version("ortools", "ortools")
 
-    def solve(self, program: Program, options: SolveOptions) -> Result:
+    def _solve(self, program: Program, options: SolveOptions) -> Result:
         from ortools.linear_solver import linear_solver_pb2, pywraplp
         from ortools.linear_solver.python import model_builder_helper as mbh
 
         started = time.perf_counter()
         reporter = progress_reporter(options, started)
         solver = pywraplp.Solver.CreateSolver("SCIP")
+        if solver is None:
+            return Result(Status.ERROR, None, None, None, time.perf_counter() - started,
+                          self.name, message="this OR-Tools build has no SCIP")
         error = solver.LoadModelFromProto(
             mbh.to_mpmodel_proto(to_model_builder(program, relax=options.relax)))
         if error:
@@ -90,7 +93,8 @@ class ScipBackend(Backend):
         if options.time_limit_s is not None:
             solver.SetTimeLimit(int(max(1.0, options.time_limit_s * 1000)))
         solver.SetSolverSpecificParametersAsString(
-            f"limits/gap = {options.gap}\n"
+            f"limits/gap = {options.solver_gap()}\n"
+            f"limits/absgap = {options.abs_gap or 0.0}\n"
             f"randomization/randomseedshift = {options.seed}\n"
             # Ctrl-C is ours: it stops the solve through InterruptSolve.
             "misc/catchctrlc = FALSE\n"

@@ -35,6 +35,7 @@ import numpy as np
 
 from allocopt.backends import SolveOptions, choose_backend
 from allocopt.backends.base import Result, Status
+from allocopt.clock import share, with_deadline
 from allocopt.instance import Instance
 from allocopt.instance.schema import RobustCriterion, Scenario
 from allocopt.model import build_program
@@ -213,13 +214,18 @@ def mean_value_program(instance: Instance, base: Program, scenarios: list[Scenar
     return replace(base, blocks=blocks)
 
 
+TRIM_WEIGHT = 0.2
+
+
 def solve_and_trim(program: Program, stages: list[Stage], backend: str,
                    options: SolveOptions) -> StagedResult:
     """Optimise `stages` in order, then buy as little as that allocation needs: with every award
     fixed, minimise capex over the purchases (and arrivals) alone, a small problem. The
     value is untouched, since the allocation is; the answer's objective and bound are
     the first stage's."""
-    first = solve_stages(program, stages, backend, options)
+    # The purchases' problem is small: it keeps a fifth of a stage's time.
+    first = solve_stages(program, stages, backend,
+                         share(options, len(stages), len(stages) + TRIM_WEIGHT))
     values = first.result.values
     if not first.result.status.has_solution or values is None:
         return first
@@ -283,16 +289,17 @@ def _expected_value_plan(instance: Instance, base: Program, scenarios: list[Scen
     from allocopt.pipeline import solve as solve_weighted
 
     mean = mean_value_program(instance, base, scenarios, p)
+    n = len(scenarios)
     ev = solve_and_trim(mean, [Stage("weighted value", base.columns.objective)], backend,
-                        options)
+                        share(options, 1, n + 1))
     if not ev.result.status.has_solution:
         return None, [None] * len(scenarios)
     plan = decode_purchases(instance, ev.program, ev.result.values)
     answers: list[Solution | None] = []
-    for scenario in scenarios:
+    for k, scenario in enumerate(scenarios):
         fixed = fixed_purchase_instance(instance, scenario, plan)
-        answer = solve_weighted(fixed, backend=backend, options=options, check=check,
-                                lp_bound=False)
+        answer = solve_weighted(fixed, backend=backend, options=share(options, 1, n - k),
+                                check=check, lp_bound=False, start=None)
         answers.append(answer if answer.status.has_solution else None)
     return plan, answers
 
@@ -328,9 +335,10 @@ def solve_robust(instance: Instance, backend: str = "scip",
     from allocopt.pipeline import VerificationError
     from allocopt.policies import parameters
 
-    options = options or SolveOptions()
+    options = with_deadline(options or SolveOptions(), time.monotonic())
     settings = instance.spec.policy.robust
     scenarios = list(instance.spec.scenarios)
+    n = len(scenarios)
     p = [s.probability for s in scenarios]
     started = time.perf_counter()
     base = build_program(instance)
@@ -341,14 +349,17 @@ def solve_robust(instance: Instance, backend: str = "scip",
 
     # The average scenario's plan first: with each scenario's best allocation under it,
     # it seeds the robust solve, which therefore never ends below it (VSS >= 0).
+    # The time left is shared by weight: the average-scenario plan and each scenario
+    # under it (n + 1), the robust model (n copies), each scenario alone (n).
     ev_plan, ev_answers = _expected_value_plan(instance, base, scenarios, p, backend,
-                                               options, check)
+                                               share(options, n + 1, 3 * n + 1), check)
     program, layout, stages = extensive_form(instance, base, scenarios, p, settings.criterion,
                                              settings.floor)
     hint = None
     if ev_plan is not None and None not in ev_answers:
         hint = _hint(instance, base, program, layout, scenarios, ev_plan, ev_answers)
-    staged = solve_and_trim(program, stages, backend, replace(options, hint=hint))
+    staged = solve_and_trim(program, stages, backend,
+                            share(replace(options, hint=hint), n, 2 * n))
     result = staged.result
     first = staged.stages[0]
     solution = Solution(status=result.status, objective=first.objective, bound=first.bound,
@@ -385,7 +396,7 @@ def solve_robust(instance: Instance, backend: str = "scip",
         start = np.concatenate([own, result.values[layout.first_stage]])
         ws, ws_layout = _solve_extensive(instance, base, [scenario], [1.0],
                                          RobustCriterion.EXPECTED, None, backend,
-                                         replace(options, hint=start))
+                                         share(replace(options, hint=start), 1, n - k))
         if not ws.result.status.has_solution:
             ws_values.append(None)
             ws_bounds.append(None)

@@ -3,8 +3,10 @@ kept from worsening the earlier ones by more than their tolerance.
 
 Stage k optimises its objective; its value v_k then becomes a row (objective_k · x
 ≥ v_k − tolerance_k · |v_k|, or ≤ when minimising) for every later stage, and the
-stage's allocation seeds the next solve as a hint. Each stage gets the whole time
-limit and gap of the options; the last stage's answer is the policy's answer.
+stage's allocation seeds the next solve as a hint. Each stage gets the gap of the
+options and an equal share of the time left before their deadline (a stage that ends
+early leaves its time to the later ones); the last stage's answer is the policy's
+answer, optimal only when every stage was.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from allocopt.backends import Feature, SolveOptions, get_backend
-from allocopt.backends.base import Result, SolverAbandoned, Status
+from allocopt.backends.base import Result, SolverAbandoned, Status, relative_gap
+from allocopt.clock import share
 from allocopt.model.program import Program
 from allocopt.policies.extend import append_row, padded, with_objective
 
@@ -46,10 +49,14 @@ class StageOutcome:
     wall_s: float
 
     @property
+    def gap(self) -> float | None:
+        return relative_gap(self.objective, self.bound)
+
+    @property
     def as_dict(self) -> dict:
         return {"name": self.name, "sense": "max" if self.maximize else "min",
                 "status": self.status.value, "objective": self.objective,
-                "bound": self.bound, "wall_s": round(self.wall_s, 3)}
+                "bound": self.bound, "gap": self.gap, "wall_s": round(self.wall_s, 3)}
 
 
 @dataclass
@@ -93,7 +100,8 @@ def solve_stages(program: Program, stages: list[Stage], backend: str,
         staged = with_objective(program, padded(stage.vector, program), stage.maximize)
         stage_options = replace(options, hint=hint if Feature.HINTS in solver.features else None)
         started = time.perf_counter()
-        result = _solve_one(solver, staged, stage_options, backend, started)
+        result = _solve_one(solver, staged, share(stage_options, 1, len(stages) - k), backend,
+                            started)
         for widen in WIDEN if kept else ():
             if result.status is not Status.INFEASIBLE:
                 break
@@ -101,7 +109,8 @@ def solve_stages(program: Program, stages: list[Stage], backend: str,
             for earlier, value in kept:
                 program = keep_row(earlier, program, value, widen)
             staged = with_objective(program, padded(stage.vector, program), stage.maximize)
-            result = _solve_one(solver, staged, stage_options, backend, started)
+            result = _solve_one(solver, staged, share(stage_options, 1, len(stages) - k),
+                                backend, started)
             result = replace(result, wall_s=time.perf_counter() - started,
                              message=(f"earlier stages kept within {widen:g} x "
                                       f"{KEEP_SLACK:g} (the solver found the tighter "
@@ -121,7 +130,19 @@ def solve_stages(program: Program, stages: list[Stage], backend: str,
         hint = result.values
     assert result is not None
     result = replace(result, wall_s=sum(o.wall_s for o in outcomes))
-    return StagedResult(result, program, outcomes)
+    return StagedResult(_honest(result, outcomes), program, outcomes)
+
+
+def _honest(result: Result, outcomes: list[StageOutcome]) -> Result:
+    """The last stage is optimal only given the values the earlier ones reached: when
+    one of those stopped short of its gap, so is the policy's answer."""
+    short = [o for o in outcomes[:-1] if o.status is Status.FEASIBLE]
+    if result.status is not Status.OPTIMAL or not short:
+        return result
+    said = ", ".join(f"{o.name!r} at gap {o.gap:.3g}" if o.gap is not None else repr(o.name)
+                     for o in short)
+    return replace(result, status=Status.FEASIBLE,
+                   message=f"{result.message} (earlier stages stopped short: {said})".strip())
 
 
 def _solve_one(solver, staged: Program, options: SolveOptions, backend: str,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from allocopt.backends import SolveOptions
+from allocopt.defaults import DEFAULT_BACKEND, DEFAULT_GAP
 from allocopt.instance import Instance
 from allocopt.sensitivity.params import Change, ParameterError, apply_changes
 from allocopt.solution import Solution
@@ -24,9 +25,9 @@ class Settings:
     """How every scenario is solved. `time_limit_s` makes results depend on machine
     speed and load: scenarios are reproducible only when each solve finishes within it."""
 
-    backend: str = "scip"
+    backend: str = DEFAULT_BACKEND
     time_limit_s: float | None = None
-    gap: float = 1e-4
+    gap: float = DEFAULT_GAP
     threads: int = 1
     seed: int = 0
 
