@@ -2,6 +2,7 @@
 
     python benchmarks/defaults.py                 # three national instances, 3 runs each
     python benchmarks/defaults.py --quick         # two small instances, one run, seconds
+    python benchmarks/defaults.py --instances instances/korea-2025.yaml   # given files
     python benchmarks/defaults.py --policies instances/korea-2025.yaml --time-limit 60
 
 The first form generates national instances (2,000 projects, 10,000 GPUs, 8 types,
@@ -9,7 +10,7 @@ The first form generates national instances (2,000 projects, 10,000 GPUs, 8 type
 runs them: the default (no flags) and `--backend NAME` for each backend, each to the
 default gap, every allocation verified by the command itself. It prints each run's
 median wall time, status and gap, and the default's time over the best backend's
-(the goal: at most 1.5).
+(the goal: at most 1.5). `--instances FILE...` does the same on the files given.
 
 `--policies FILE` instead runs every policy on FILE with `--time-limit`, and prints
 each command's wall time against the limit (the promise: within 1.1 times it), with
@@ -65,10 +66,11 @@ def generated(folder: Path, seeds: list[int], shape: tuple[str, ...]) -> list[Pa
 
 def compare_defaults(args: argparse.Namespace, folder: Path) -> None:
     shape = QUICK if args.quick else NATIONAL
-    files = generated(folder, args.seeds, shape)
+    files = ([Path(f) for f in args.instances] if args.instances
+             else generated(folder, args.seeds, shape))
     contenders = [("default", [])] + [(b, ["--backend", b]) for b in args.backends]
     limit = ["--time-limit", str(args.time_limit)]
-    print(f"{'instance':<16} {'run':<8} {'median_s':>9} {'runs_s':<26} {'status':<9} "
+    print(f"{'instance':<24} {'run':<8} {'median_s':>9} {'runs_s':<26} {'status':<9} "
           f"{'gap_%':>7} {'chosen':<7}")
     ratios = []
     for path in files:
@@ -86,7 +88,7 @@ def compare_defaults(args: argparse.Namespace, folder: Path) -> None:
             if proven:
                 medians[name] = median
             gap = last.get("gap")
-            print(f"{path.stem:<16} {name:<8} {median:>9.1f} "
+            print(f"{path.stem:<24} {name:<8} {median:>9.1f} "
                   f"{' '.join(f'{w:.1f}' for w in walls):<26} "
                   f"{last.get('status', 'exit ' + str(rows[-1]['code'])):<9} "
                   f"{'' if gap is None else f'{100 * gap:.4f}':>7} "
@@ -94,7 +96,7 @@ def compare_defaults(args: argparse.Namespace, folder: Path) -> None:
         best = min((v for k, v in medians.items() if k != "default"), default=None)
         if "default" in medians and best:
             ratios.append(medians["default"] / best)
-            print(f"{path.stem:<16} default / best backend: {medians['default'] / best:.2f}")
+            print(f"{path.stem:<24} default / best backend: {medians['default'] / best:.2f}")
     if ratios:
         print(f"default / best backend, per instance: {', '.join(f'{r:.2f}' for r in ratios)}"
               f" (goal: <= 1.5)")
@@ -125,6 +127,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--time-limit", type=float, default=300.0)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--instances", nargs="*", metavar="FILE",
+                        help="Compare on these instance files instead of generated ones.")
     parser.add_argument("--policies", metavar="FILE",
                         help="Time every policy on FILE under --time-limit instead.")
     parser.add_argument("--policy-list", nargs="*", default=list(POLICIES))

@@ -63,7 +63,7 @@ from conftest import ROOT
 
 INSTALLED = [n for n, b in REGISTRY.items() if b.version() is not None]
 MILP = [b for b in ("scip", "highs") if b in INSTALLED]
-EXACT = SolveOptions(gap=0.0, time_limit_s=30)
+EXACT = SolveOptions(gap=0.0)
 SEEDS = range(20)
 TOL = 1e-6
 
@@ -994,7 +994,7 @@ def test_korea_least_cost_serves_the_mandatory_at_a_proven_least_cost() -> None:
     from allocopt.instance import load_instance as load
 
     instance = load(ROOT / "instances" / "korea-2025.yaml").with_objective("least-cost")
-    options = SolveOptions(gap=1e-4, time_limit_s=300)
+    options = SolveOptions(gap=1e-4)
     first = solve(instance, backend="highs", options=options)
     assert first.status is Status.OPTIMAL and first.gap <= 1e-4
     assert solution_funds_mandatory(instance, first)
@@ -1034,7 +1034,7 @@ def test_maxmin_across_many_projects_needs_few_levels(tmp_path) -> None:
     data["policy"]["fairness"]["levels"] = 1
     data["policy"]["objective"] = "maxmin"
     instance = build(data)
-    solution = solve(instance, backend="highs", options=SolveOptions(gap=1e-6, time_limit_s=60),
+    solution = solve(instance, backend="highs", options=SolveOptions(gap=1e-6),
                      lp_bound=False)
     assert solution.status is Status.OPTIMAL
     assert solution.verify(instance) == []

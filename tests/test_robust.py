@@ -38,7 +38,7 @@ from conftest import ROOT
 
 INSTALLED = [n for n, b in REGISTRY.items() if b.version() is not None]
 MILP = [b for b in ("scip", "highs", "cbc") if b in INSTALLED]
-EXACT = SolveOptions(gap=0.0, time_limit_s=60)
+EXACT = SolveOptions(gap=0.0)
 
 
 # --- the scenario world, by hand --------------------------------------------------------

@@ -25,7 +25,7 @@ def instance():
 
 @pytest.fixture(scope="module")
 def scip(instance):
-    return solve(instance, backend="scip", options=SolveOptions(time_limit_s=60, gap=GAP),
+    return solve(instance, backend="scip", options=SolveOptions(gap=GAP),
                  lp_bound=False)
 
 
@@ -61,7 +61,7 @@ def test_lp_rounding_gives_a_verified_allocation_near_the_optimum(instance, scip
 
 def test_lp_rounding_start_seeds_the_solver(instance, scip):
     seeded = solve(instance, backend="scip", start="lp", lp_bound=False,
-                   options=SolveOptions(time_limit_s=60, gap=GAP))
+                   options=SolveOptions(gap=GAP))
     start = seeded.figures["start"]
     assert start["method"] == "lp-rounding" and start["used"]
     assert start["objective"] <= seeded.bound * (1 + 1e-9)
