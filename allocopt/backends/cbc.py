@@ -158,29 +158,7 @@ class CbcBackend(Backend):
                                   else pulp.LpContinuous))
         prob += pulp.LpAffineExpression([(x[j], float(cols.objective[j]))
                                          for j in np.flatnonzero(cols.objective)])
-        a, lower, upper = program.matrix()
-        # Row i becomes one equality, or up to two inequalities (PuLP has no ranges);
-        # its dual is the sum of theirs.
-        parts: list[list[pulp.LpConstraint]] = []
-        for i in range(a.shape[0]):
-            s, e = a.indptr[i], a.indptr[i + 1]
-            terms = [(x[j], v) for j, v in zip(a.indices[s:e].tolist(), a.data[s:e].tolist(),
-                                              strict=True)]
-            lo, hi = float(lower[i]), float(upper[i])
-            row = []
-            if lo == hi:
-                row.append(pulp.LpConstraint(pulp.LpAffineExpression(terms),
-                                             pulp.LpConstraintEQ, f"r{i}", hi))
-            else:
-                if math.isfinite(hi):
-                    row.append(pulp.LpConstraint(pulp.LpAffineExpression(terms),
-                                                 pulp.LpConstraintLE, f"r{i}_hi", hi))
-                if math.isfinite(lo):
-                    row.append(pulp.LpConstraint(pulp.LpAffineExpression(terms),
-                                                 pulp.LpConstraintGE, f"r{i}_lo", lo))
-            for c in row:
-                prob += c
-            parts.append(row)
+        parts = _add_rows(prob, x, program)
         if options.hint is not None and mip:
             for var, v in zip(x, np.asarray(options.hint, float).tolist(), strict=True):
                 var.setInitialValue(v, check=False)
@@ -317,3 +295,33 @@ def _terminal_lines(ends: tuple[int, int], solver, on_line: Callable[[str], None
         terminal.close()  # also when PuLP failed before starting CBC
         reader.join(5.0)
         os.close(master)
+
+
+def _add_rows(prob, x: list, program: Program) -> list[list]:
+    """Add the program's rows to `prob`: row i becomes one equality, or up to two
+    inequalities (PuLP has no ranges); its dual is the sum of theirs. The constraints
+    of each row, in row order."""
+    import pulp
+
+    a, lower, upper = program.matrix()
+    parts: list[list[pulp.LpConstraint]] = []
+    for i in range(a.shape[0]):
+        s, e = a.indptr[i], a.indptr[i + 1]
+        terms = [(x[j], v) for j, v in zip(a.indices[s:e].tolist(), a.data[s:e].tolist(),
+                                          strict=True)]
+        lo, hi = float(lower[i]), float(upper[i])
+        row = []
+        if lo == hi:
+            row.append(pulp.LpConstraint(pulp.LpAffineExpression(terms),
+                                         pulp.LpConstraintEQ, f"r{i}", hi))
+        else:
+            if math.isfinite(hi):
+                row.append(pulp.LpConstraint(pulp.LpAffineExpression(terms),
+                                             pulp.LpConstraintLE, f"r{i}_hi", hi))
+            if math.isfinite(lo):
+                row.append(pulp.LpConstraint(pulp.LpAffineExpression(terms),
+                                             pulp.LpConstraintGE, f"r{i}_lo", lo))
+        for c in row:
+            prob += c
+        parts.append(row)
+    return parts
