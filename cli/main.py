@@ -31,6 +31,7 @@ from allocopt_cli.common import (
     load,
     with_policy,
 )
+from allocopt_cli.lock import lock_for_command
 from allocopt_cli.report import compare, report, require_report_packages
 from allocopt_cli.sensitivity import sensitivity
 
@@ -124,6 +125,8 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
           policy: str | None, with_report: bool, decompose: int | None, **limits) -> None:
     """Solve instance FILE, verify the allocation and write the results folder."""
     command_started = time.monotonic()
+    out = out_dir or Path("results") / file.stem
+    lock_for_command(out)
     instance = load(file, **limits)
     load_s = time.monotonic() - command_started
     if policy is not None:
@@ -193,7 +196,6 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
         raise Failure([f"{file}: interrupted before the solver proved any bound: an "
                        "allocation of unknown quality is not kept; nothing was written"],
                       stop.signal_exit_code)
-    out = out_dir or Path("results") / file.stem
     timing = solution.figures.setdefault("time", {"limit_s": time_limit, "stages": []})
     timing["stages"].insert(0, {"stage": "load", "s": round(load_s, 3)})
     timing["before_writing_s"] = round(time.monotonic() - command_started, 3)
