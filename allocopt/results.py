@@ -251,6 +251,7 @@ def write_folder(out_dir: str | Path, files: dict[str, str | bytes]) -> Path:
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    old: Path | None = None
     try:
         for name, content in files.items():
             data = content.encode("utf-8") if isinstance(content, str) else content
@@ -263,13 +264,15 @@ def write_folder(out_dir: str | Path, files: dict[str, str | bytes]) -> Path:
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
             old.rmdir()
             out.rename(old)
-            staging.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            staging.rename(out)
+        staging.rename(out)
     except BaseException:
+        # Interrupted between the two renames (Ctrl-C): put the earlier folder back.
+        if old is not None and old.exists() and not out.exists():
+            old.rename(out)
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
     return out
 
 

@@ -9,6 +9,7 @@ exit codes of the contract: 0 ok, 1 verification failed, 2 bad input, 3 infeasib
 from __future__ import annotations
 
 import contextlib
+import math
 import signal
 import sys
 import threading
@@ -192,7 +193,7 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
         raise Failure([f"{file}: {solution.status.value}: no allocation found "
                        f"({'interrupted: ' if solution.interrupted else ''}{solution.message}); "
                        "nothing was written"], code)
-    if solution.interrupted and solution.bound is None:
+    if solution.interrupted and not proven_quality(solution):
         raise Failure([f"{file}: interrupted before the solver proved any bound: an "
                        "allocation of unknown quality is not kept; nothing was written"],
                       stop.signal_exit_code)
@@ -218,6 +219,14 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
     if solution.interrupted:
         raise Failure([f"interrupted: wrote the best allocation found so far to {out} "
                        f"(gap {solution.gap})"], stop.signal_exit_code)
+
+
+def proven_quality(solution) -> bool:
+    """Whether the allocation comes with a finite bound and gap (not None, ±inf, NaN or a
+    solver's 1e20-style "none yet"): only such an interrupted answer may replace a
+    results folder."""
+    return all(x is not None and math.isfinite(x) and abs(x) < 1e20
+               for x in (solution.objective, solution.bound, solution.gap))
 
 
 def robust_infeasible(file: Path, instance, solution) -> list[str]:
