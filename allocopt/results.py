@@ -15,11 +15,12 @@ import os
 import shutil
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
 from allocopt.backends.base import Status
+from allocopt.csvsafe import neutralise, restore_row
 from allocopt.errors import ResultsError
 from allocopt.instance import Instance
 from allocopt.solution import Award, Purchase, Solution
@@ -32,6 +33,11 @@ PROJECT_COLUMNS = ("project", "title", "owner", "area", "partner", "mandatory", 
 PURCHASE_COLUMNS = ("option", "gpu_type", "site", "period", "units", "cost")
 SCENARIO_COLUMNS = ("scenario", "id", "probability", "value", "funded_projects", "eev_value",
                     "wait_and_see_value")
+# Columns whose cells are numbers; every other cell is text and neutralised (csvsafe).
+NUMERIC_COLUMNS = frozenset({"gpus", "gpus_awarded", "gpus_requested", "perf_gpus_awarded",
+                             "perf_gpus_requested", "value", "units", "cost", "scenario",
+                             "probability", "funded_projects", "eev_value",
+                             "wait_and_see_value"})
 
 
 def _num(x: float) -> str:
@@ -39,13 +45,24 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
-def csv_text(columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
-    """CSV text with a header row and '\\n' line ends (the same bytes on every OS)."""
+def csv_text(columns: Iterable[str], rows: Iterable[Iterable[Any]], *,
+             numeric: Collection[str]) -> str:
+    """CSV text with a header row and '\\n' line ends (the same bytes on every OS).
+
+    Cells of the `numeric` columns are written as given; every other cell (and every
+    header) is text, neutralised so that no spreadsheet takes it for a formula."""
+    columns = list(columns)
+    text = [c not in numeric for c in columns]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerow([neutralise(str(c)) for c in columns])
+    writer.writerows([neutralise("" if cell is None else str(cell)) if is_text else cell
+                      for cell, is_text in zip(row, text, strict=True)] for row in rows)
     return buffer.getvalue()
+
+
+def _csv(columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    return csv_text(columns, rows, numeric=NUMERIC_COLUMNS)
 
 
 def _config(project, configuration: str | None):
@@ -182,22 +199,22 @@ def render(instance: Instance, solution: Solution, options: dict[str, Any],
     }
     files = {
         "summary.json": json.dumps(summary, indent=2, sort_keys=False) + "\n",
-        "allocation.csv": csv_text(ALLOCATION_COLUMNS, allocation_rows),
-        "projects.csv": csv_text(PROJECT_COLUMNS, project_rows),
-        "purchases.csv": csv_text(PURCHASE_COLUMNS, purchase_rows),
+        "allocation.csv": _csv(ALLOCATION_COLUMNS, allocation_rows),
+        "projects.csv": _csv(PROJECT_COLUMNS, project_rows),
+        "purchases.csv": _csv(PURCHASE_COLUMNS, purchase_rows),
     }
     if solution.scenarios:
         figures = {f["id"]: f for f in solution.figures.get("scenarios", [])}
         rows = []
         for k, (scenario, fixed, answer) in enumerate(solution.scenarios, start=1):
             allocation_rows, project_rows = _tables(fixed, answer)
-            files[f"scenario-{k}-allocation.csv"] = csv_text(ALLOCATION_COLUMNS, allocation_rows)
-            files[f"scenario-{k}-projects.csv"] = csv_text(PROJECT_COLUMNS, project_rows)
+            files[f"scenario-{k}-allocation.csv"] = _csv(ALLOCATION_COLUMNS, allocation_rows)
+            files[f"scenario-{k}-projects.csv"] = _csv(PROJECT_COLUMNS, project_rows)
             f = figures.get(scenario.id, {})
             rows.append((k, scenario.id, _num(scenario.probability), _num(answer.objective),
                          len(answer.awards), _maybe(f.get("eev_value")),
                          _maybe(f.get("wait_and_see_value"))))
-        files["scenarios.csv"] = csv_text(SCENARIO_COLUMNS, rows)
+        files["scenarios.csv"] = _csv(SCENARIO_COLUMNS, rows)
     return files
 
 
@@ -234,6 +251,7 @@ def write_folder(out_dir: str | Path, files: dict[str, str | bytes]) -> Path:
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    old: Path | None = None
     try:
         for name, content in files.items():
             data = content.encode("utf-8") if isinstance(content, str) else content
@@ -246,13 +264,15 @@ def write_folder(out_dir: str | Path, files: dict[str, str | bytes]) -> Path:
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
             old.rmdir()
             out.rename(old)
-            staging.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            staging.rename(out)
+        staging.rename(out)
     except BaseException:
+        # Interrupted between the two renames (Ctrl-C): put the earlier folder back.
+        if old is not None and old.exists() and not out.exists():
+            old.rename(out)
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
     return out
 
 
@@ -267,7 +287,7 @@ def write_results(out_dir: str | Path, instance: Instance, solution: Solution,
 def _read_csv(path: Path) -> list[dict[str, str]]:
     try:
         with open(path, encoding="utf-8", newline="") as f:
-            return list(csv.DictReader(f))
+            return [restore_row(r) for r in csv.DictReader(f)]
     except OSError as exc:
         raise ResultsError(f"{path}: cannot read ({exc.strerror})") from None
     except (csv.Error, UnicodeDecodeError) as exc:

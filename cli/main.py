@@ -9,6 +9,8 @@ exit codes of the contract: 0 ok, 1 verification failed, 2 bad input, 3 infeasib
 from __future__ import annotations
 
 import contextlib
+import math
+import shlex
 import signal
 import sys
 import threading
@@ -31,6 +33,8 @@ from allocopt_cli.common import (
     load,
     with_policy,
 )
+from allocopt_cli.figures import figure, figures_apart, percent
+from allocopt_cli.lock import lock_for_command
 from allocopt_cli.report import compare, report, require_report_packages
 from allocopt_cli.sensitivity import sensitivity
 
@@ -124,6 +128,8 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
           policy: str | None, with_report: bool, decompose: int | None, **limits) -> None:
     """Solve instance FILE, verify the allocation and write the results folder."""
     command_started = time.monotonic()
+    out = out_dir or Path("results") / file.stem
+    lock_for_command(out)
     instance = load(file, **limits)
     load_s = time.monotonic() - command_started
     if policy is not None:
@@ -189,11 +195,10 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
         raise Failure([f"{file}: {solution.status.value}: no allocation found "
                        f"({'interrupted: ' if solution.interrupted else ''}{solution.message}); "
                        "nothing was written"], code)
-    if solution.interrupted and solution.bound is None:
+    if solution.interrupted and not proven_quality(solution):
         raise Failure([f"{file}: interrupted before the solver proved any bound: an "
                        "allocation of unknown quality is not kept; nothing was written"],
                       stop.signal_exit_code)
-    out = out_dir or Path("results") / file.stem
     timing = solution.figures.setdefault("time", {"limit_s": time_limit, "stages": []})
     timing["stages"].insert(0, {"stage": "load", "s": round(load_s, 3)})
     timing["before_writing_s"] = round(time.monotonic() - command_started, 3)
@@ -213,9 +218,18 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
 
         written = write_report(out, instance)
         click.echo("wrote " + ", ".join(p.name for p in written))
+    click.echo(next_step(file, out, with_report))
     if solution.interrupted:
         raise Failure([f"interrupted: wrote the best allocation found so far to {out} "
-                       f"(gap {solution.gap})"], stop.signal_exit_code)
+                       f"(gap {percent(solution.gap)})"], stop.signal_exit_code)
+
+
+def proven_quality(solution) -> bool:
+    """Whether the allocation comes with a finite bound and gap (not None, ±inf, NaN or a
+    solver's 1e20-style "none yet"): only such an interrupted answer may replace a
+    results folder."""
+    return all(x is not None and math.isfinite(x) and abs(x) < 1e20
+               for x in (solution.objective, solution.bound, solution.gap))
 
 
 def robust_infeasible(file: Path, instance, solution) -> list[str]:
@@ -262,28 +276,59 @@ def stop_on_signals():
 def print_summary(instance, solution, out: Path) -> None:
     from allocopt.results import summarise
 
-    gap = "n/a" if solution.gap is None else f"{100 * solution.gap:.4f} %"
-    root = "n/a" if solution.root_gap is None else f"{100 * solution.root_gap:.4f} %"
-    bound = "n/a" if solution.bound is None else f"{solution.bound:,.4f}"
-    click.echo(f"{instance.name}: {solution.status.value}, objective {solution.objective:,.4f}, "
-               f"bound {bound}, gap {gap}, {solution.backend}, "
+    objective, bound = figures_apart(solution.objective, solution.bound)
+    click.echo(f"{instance.name}: {solution.status.value}, objective {objective}, "
+               f"bound {bound}, gap {percent(solution.gap)}, {solution.backend}, "
                f"{solution.wall_s:.2f} s solve + {solution.build_s:.2f} s build")
-    click.echo(f"LP relaxation bound {solution.lp_bound or float('nan'):,.4f} (root gap {root})")
+    click.echo(f"LP relaxation bound {figure(solution.lp_bound)} "
+               f"(root gap {percent(solution.root_gap)})")
     click.echo(f"funded {len(solution.awards)} of {len(instance.projects)} projects; "
                "allocation verified")
     figures = summarise(instance, solution)
-    click.echo("by area (funded/projects, share of performance-equivalent GPU-periods):")
-    for area, a in figures["areas"].items():
-        click.echo(f"  {area:<24} {a['funded_projects']:>5}/{a['projects']:<5} "
+    click.echo("by area (funded/projects, share of performance-equivalent GPU-periods; "
+               "sub-areas indented, counted in their parent):")
+    for depth, area in area_tree(instance):
+        a = figures["areas"][area]
+        name = "  " * depth + area
+        click.echo(f"  {name:<24} {a['funded_projects']:>5}/{a['projects']:<5} "
                    f"{100 * a['share']:6.2f} %")
+    roots = [figures["areas"][a.id] for a in instance.spec.areas if a.parent is None]
+    if len(roots) > 1:
+        click.echo(f"  {'total':<24} {sum(a['funded_projects'] for a in roots):>5}/"
+                   f"{sum(a['projects'] for a in roots):<5} "
+                   f"{100 * sum(a['share'] for a in roots):6.2f} %")
     click.echo("by GPU type (peak allocated / on hand at end, bought):")
     for g, t in figures["gpus_by_type"].items():
-        click.echo(f"  {g:<24} {t['peak_allocated']:>9,.0f} / {t['on_hand_end']:<9,.0f} "
-                   f"+{t['bought']:,.0f}")
+        click.echo(f"  {g:<24} {figure(t['peak_allocated']):>9} / "
+                   f"{figure(t['on_hand_end']):<9} +{figure(t['bought'])}")
     spend = figures["spend"]
     click.echo(f"public spend: capex {spend['capex']:,.2f} + opex {spend['opex_public']:,.2f} "
                f"{spend['currency']}")
     click.echo(f"wrote {out}/summary.json, allocation.csv, projects.csv, purchases.csv")
+
+
+def area_tree(instance) -> list[tuple[int, str]]:
+    """(depth, area id) in file order, each sub-area right under its parent."""
+    children: dict[str | None, list[str]] = {}
+    for a in instance.spec.areas:
+        children.setdefault(a.parent, []).append(a.id)
+    out: list[tuple[int, str]] = []
+
+    def visit(parent: str | None, depth: int) -> None:
+        for area in children.get(parent, []):
+            out.append((depth, area))
+            visit(area, depth + 1)
+
+    visit(None, 0)
+    return out
+
+
+def next_step(file: Path, out: Path, with_report: bool) -> str:
+    """The one line that says what to do with the folder just written."""
+    if with_report:
+        return f"next: open {shlex.quote(str(out / 'report.html'))} in a browser"
+    f, d = shlex.quote(str(file)), shlex.quote(str(out))
+    return f"next: allocopt verify {f} {d}   then   allocopt report {d} --instance {f}"
 
 
 @cli.command()

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from allocopt_cli.common import EXIT_BAD_INPUT, Failure, limits_options, load
+from allocopt_cli.lock import lock_for_command
 
 folder_path = click.Path(exists=True, file_okay=False, path_type=Path)
 
@@ -29,6 +30,7 @@ def require_report_packages() -> None:
 @limits_options
 def report(folder: Path, instance_file: Path | None, **limits) -> None:
     """Write FOLDER/report.html, report.md and allocation.xlsx for a results folder."""
+    lock_for_command(folder, "wait for it")
     require_report_packages()
     from allocopt.errors import ResultsError
     from allocopt.report import read_folder, write_report
@@ -53,6 +55,7 @@ def report(folder: Path, instance_file: Path | None, **limits) -> None:
               help="Folder for compare.html and compare.md (created if missing).")
 def compare(folder_a: Path, folder_b: Path, out_dir: Path) -> None:
     """Compare two results folders: projects gained and lost, area, type and value deltas."""
+    lock_for_command(out_dir)
     from allocopt.errors import ResultsError
     from allocopt.report import write_compare
 

@@ -19,6 +19,7 @@ from allocopt_cli.common import (
     limits_options,
     load,
 )
+from allocopt_cli.lock import lock_for_command
 
 out_option = click.option("--out", "out_dir", required=True,
                           type=click.Path(file_okay=False, path_type=Path),
@@ -174,6 +175,7 @@ def shadow_prices(file: Path, out_dir: Path, backend: str, time_limit: float | N
     OUT/reduced_costs.csv. Local and conditional: a dual is what one more unit of the
     row's limit is worth while every funding decision stays as it is.
     """
+    lock_for_command(out_dir)
     instance = load(file, **limits)
     settings = _settings(backend, time_limit, gap, seed)
     with _domain_errors(backend):
@@ -287,6 +289,7 @@ def sweep(file: Path, params: tuple[str, ...], ranges: tuple[str, ...], steps: t
     area) and OUT/breakpoints.csv (where the funded set changes, narrowed by bisection),
     plus sweep.png/svg.
     """
+    lock_for_command(out_dir)
     instance = load(file, **limits)
     settings = _settings(backend, time_limit, gap, seed)
     executor = _executor(workers, dask_address)
@@ -342,6 +345,7 @@ def ranging(file: Path, project_ids: tuple[str, ...], all_projects: bool, tol: f
             workers: int, dask_address: str | None, no_plots: bool, **limits) -> None:
     """How far each project's score must rise to be funded, or can fall before it is
     dropped. Writes OUT/ranging.csv and tornado.png/svg."""
+    lock_for_command(out_dir)
     instance = load(file, **limits)
     settings = _settings(backend, time_limit, gap, seed)
     executor = _executor(workers, dask_address)
@@ -403,6 +407,7 @@ def montecarlo(file: Path, samples: int, specs: tuple[str, ...], out_dir: Path, 
     value_quantiles.csv, sobol.csv (first-order and total Sobol' indices with bootstrap
     intervals) and funding_probability.png/svg.
     """
+    lock_for_command(out_dir)
     instance = load(file, **limits)
     settings = _settings(backend, time_limit, gap, seed)
     executor = _executor(workers, dask_address)

@@ -282,6 +282,28 @@ def test_workbook_totals_equal_allocation_csv(korea: Path, hostile: Path):
     assert all(c.data_type == "s" for c in titles)  # text, never a formula
 
 
+def test_workbook_cells_have_their_kinds(korea: Path, hostile: Path):
+    """Booleans are booleans, GPU counts whole numbers, values rounded to cents; text
+    starting with "=" stays text; the CSV files keep full precision."""
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(korea / "allocation.xlsx")["projects"]
+    head = [c.value for c in sheet[1]]
+    cells = [dict(zip(head, row, strict=True)) for row in sheet.iter_rows(min_row=2)]
+    assert all(isinstance(r["funded"].value, bool) and r["funded"].data_type == "b"
+               and isinstance(r["mandatory"].value, bool) for r in cells)
+    awarded = [r["gpus_awarded"].value for r in cells]
+    assert all(type(x) is int for x in awarded) and sum(awarded) > 0
+    csv_value = {r["project"]: r["value"] for r in rows(korea / "projects.csv")}
+    for r in cells:
+        assert r["value"].value == round(float(csv_value[r["project"].value]), 2)
+    summary = dict(load_workbook(korea / "allocation.xlsx")["summary"].iter_rows(
+        min_row=2, values_only=True))
+    assert summary["verified"] is True
+    owners = [c.value for c in load_workbook(hostile / "allocation.xlsx")["projects"]["C"]]
+    assert "@SUM(1)" in owners
+
+
 def test_shadow_prices_sheet_and_section_when_present(korea: Path, tmp_path: Path):
     import shutil
 

@@ -451,6 +451,7 @@ def verify_folder(instance: Instance, folder) -> list[str]:
     import math
     from pathlib import Path
 
+    from allocopt.csvsafe import restore_row
     from allocopt.errors import ResultsError
     from allocopt.results import read_solution
 
@@ -460,7 +461,7 @@ def verify_folder(instance: Instance, folder) -> list[str]:
     out = [str(p) for p in problems] + _plan_violations(instance, plan)
     try:
         with open(folder / "scenarios.csv", newline="", encoding="utf-8") as f:
-            listed = {row.get("id"): row for row in csv.DictReader(f)}
+            listed = {row.get("id"): row for row in map(restore_row, csv.DictReader(f))}
         values = {k: float(row["value"]) for k, row in listed.items()}
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     except (OSError, KeyError, ValueError, TypeError) as exc:

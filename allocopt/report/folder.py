@@ -2,8 +2,10 @@
 
 A report reads only what `allocopt solve` wrote (summary.json, projects.csv,
 allocation.csv, purchases.csv) and, when present, what the sensitivity module adds
-(shadow_prices.csv). The instance is optional: without it the report leaves out what
-only the instance knows (capacity per period, site power, why a project was left out).
+(shadow_prices.csv); text cells come back as they were before CSV-injection
+neutralisation (allocopt.csvsafe). The instance is optional: without it the report
+leaves out what only the instance knows (capacity per period, site power, why a project
+was left out).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from allocopt.csvsafe import restore_row
 from allocopt.errors import ResultsError
 
 SHADOW_PRICES = "shadow_prices.csv"
@@ -52,7 +55,7 @@ def _rows(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
     try:
         with open(path, encoding="utf-8", newline="") as f:
             reader = csv.DictReader(f)
-            rows = list(reader)
+            rows = [restore_row(r) for r in reader]
             missing = [c for c in required if c not in (reader.fieldnames or ())]
     except OSError as exc:
         raise ResultsError(f"{path}: cannot read ({exc.strerror})") from None

@@ -1,9 +1,11 @@
 """allocation.xlsx: the report's tables for planners who work in spreadsheets.
 
 Sheets: summary, projects, allocation (GPUs by type, site and period), areas, and
-shadow_prices when the folder has them. Numbers are stored as numbers; every text
-cell is forced to be text, so a title such as "=HYPERLINK(…)" stays a string and is
-never evaluated as a formula.
+shadow_prices when the folder has them. Numbers are stored as numbers, rounded for
+reading (GPU counts whole where they are, values and money to two decimals; the CSV
+files keep full precision); yes/no columns are booleans; every text cell is forced to
+be text, so a title such as "=HYPERLINK(…)" stays a string and is never evaluated as
+a formula.
 """
 
 from __future__ import annotations
@@ -14,8 +16,45 @@ from collections import defaultdict
 from allocopt.report.folder import ResultsFolder, number
 from allocopt.report.tables import Report
 
-_NUMERIC_PROJECT_COLUMNS = {"gpus_awarded", "gpus_requested", "perf_gpus_awarded",
-                            "perf_gpus_requested", "value"}
+AMOUNT = "#,##0.00"  # values, money, performance-equivalent GPUs
+COUNT = "#,##0.###"  # GPUs: whole, or fractional under fractional granularity
+
+
+def _count(x: float | None) -> int | float | None:
+    """GPUs: an int when whole (after rounding away float noise), else 3 decimals."""
+    if x is None:
+        return None
+    x = round(float(x), 3) + 0.0
+    return int(x) if x.is_integer() else x
+
+
+def _amount(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 2) + 0.0
+
+
+def _flag(text: str) -> bool | None:
+    return {"true": True, "false": False}.get(text)
+
+
+# projects.csv columns that are not text: their kind and display format.
+_PROJECT_CELLS = {"gpus_awarded": ("count", COUNT), "gpus_requested": ("count", COUNT),
+                  "perf_gpus_awarded": ("amount", AMOUNT),
+                  "perf_gpus_requested": ("amount", AMOUNT), "value": ("amount", AMOUNT),
+                  "mandatory": ("flag", None), "funded": ("flag", None)}
+# Display formats of the summary sheet's figures (one column of mixed kinds).
+_SUMMARY_FORMATS = {"objective": AMOUNT, "bound": AMOUNT, "gap": "0.000%", "wall_s": "0.00",
+                    "spend_capex": AMOUNT, "spend_opex_public": AMOUNT, "spend_total": AMOUNT}
+
+
+def _project_cell(column: str, text: str):
+    kind = _PROJECT_CELLS.get(column, ("text", None))[0]
+    if kind == "text":
+        return text
+    if text == "":
+        return None
+    if kind == "flag":
+        return _flag(text)
+    return _count(number(text)) if kind == "count" else _amount(number(text))
 
 
 def _sheet(wb, title: str, head: list[str], rows: list[list], widths: dict[int, int] | None = None,
@@ -54,25 +93,32 @@ def render_xlsx(r: Report, folder: ResultsFolder, available: dict | None = None)
     spend = h.spend or {}
     summary = [
         ["instance", h.title], ["status", h.status], ["objective", h.objective],
-        ["bound", h.bound], ["gap", h.gap], ["backend", h.backend], ["wall_s", h.wall_s],
-        ["instance_sha256", h.sha256], ["projects", h.projects], ["funded_projects", h.funded],
-        ["verified", str(h.verified).lower()], ["currency", spend.get("currency", "")],
-        ["spend_capex", spend.get("capex")], ["spend_opex_public", spend.get("opex_public")],
-        ["spend_total", spend.get("total")], ["allocopt_version", h.version]]
-    _sheet(wb, "summary", ["figure", "value"], summary, widths={0: 22, 1: 70})
+        ["bound", h.bound], ["gap", h.gap], ["backend", h.backend],
+        ["wall_s", _amount(h.wall_s)], ["instance_sha256", h.sha256], ["projects", h.projects],
+        ["funded_projects", h.funded], ["verified", bool(h.verified)],
+        ["currency", spend.get("currency", "")], ["spend_capex", _amount(spend.get("capex"))],
+        ["spend_opex_public", _amount(spend.get("opex_public"))],
+        ["spend_total", _amount(spend.get("total"))], ["allocopt_version", h.version]]
+    ws = _sheet(wb, "summary", ["figure", "value"], summary, widths={0: 22, 1: 70})
+    for row, (label, _) in enumerate(summary, start=2):
+        if label in _SUMMARY_FORMATS:
+            ws.cell(row=row, column=2).number_format = _SUMMARY_FORMATS[label]
     cols = list(folder.projects[0].keys()) if folder.projects else []
     why_of = {p["project"]: p.why for p in r.unfunded}
     rows = []
     for p in folder.projects:
-        row = [(number(p[c]) if p[c] != "" else None) if c in _NUMERIC_PROJECT_COLUMNS else p[c]
-               for c in cols]
+        row = [_project_cell(c, p[c]) for c in cols]
         w = why_of.get(p["project"])
         row += [str(w.rule) if w else "", w.text if w else "",
                 "; ".join(w.details) if w else "", w.distance if w else "",
                 w.ratio if w and w.ratio is not None else None]
         rows.append(row)
+    formats = {k: _PROJECT_CELLS[c][1] for k, c in enumerate(cols)
+               if c in _PROJECT_CELLS and _PROJECT_CELLS[c][1]}
+    formats[len(cols) + 4] = "0.00"
     _sheet(wb, "projects", [*cols, "kept_out_by", "why", "details", "distance",
-                            "value_ratio"], rows, widths={1: 44, 2: 30, 17: 60, 18: 60})
+                            "value_ratio"], rows, widths={1: 44, 2: 30, 17: 60, 18: 60},
+           formats=formats)
     use: dict[tuple[str, str, str], float] = defaultdict(float)
     for a in folder.allocation:
         use[(a["gpu_type"], a["site"], a["period"])] += number(a["gpus"])
@@ -80,25 +126,26 @@ def render_xlsx(r: Report, folder: ResultsFolder, available: dict | None = None)
     keys = sorted(set(use) | set(available or {}),
                   key=lambda k: (k[0], k[1], period_order.get(k[2], len(period_order)), k[2]))
     if available is not None:
-        rows = [[g, s, t, use.get((g, s, t), 0.0), available.get((g, s, t), 0.0)]
+        rows = [[g, s, t, _count(use.get((g, s, t), 0.0)), _count(available.get((g, s, t), 0.0))]
                 for g, s, t in keys]
         head = ["gpu_type", "site", "period", "gpus", "available"]
     else:
-        rows = [[g, s, t, use[(g, s, t)]] for g, s, t in keys]
+        rows = [[g, s, t, _count(use[(g, s, t)])] for g, s, t in keys]
         head = ["gpu_type", "site", "period", "gpus"]
-    _sheet(wb, "allocation", head, rows, formats={3: "#,##0.##", 4: "#,##0.##"})
-    rows = [[a.id, a.name, a.funded, a.projects, a.perf_requested, a.perf_awarded,
-             a.perf_gpu_periods, a.share, a.min_share, a.max_share, a.standing]
-            for a in r.areas]
+    _sheet(wb, "allocation", head, rows, formats={3: COUNT, 4: COUNT})
+    rows = [[a.id, a.name, a.funded, a.projects, _amount(a.perf_requested),
+             _amount(a.perf_awarded), _amount(a.perf_gpu_periods), a.share, a.min_share,
+             a.max_share, a.standing] for a in r.areas]
     _sheet(wb, "areas", ["area", "name", "funded_projects", "projects", "perf_gpus_requested",
                          "perf_gpus_awarded", "perf_gpu_periods", "share", "min_share", "max_share",
                          "standing"], rows,
-           formats={6: "#,##0.0", 7: "0.0%", 8: "0.0%", 9: "0.0%"})
+           formats={4: AMOUNT, 5: AMOUNT, 6: AMOUNT, 7: "0.0%", 8: "0.0%", 9: "0.0%"})
     if folder.shadow_prices is not None:
         head = list(folder.shadow_prices[0].keys()) if folder.shadow_prices else [
             "rule", "key", "dual"]
-        rows = [[number(x[c]) if c == "dual" else x[c] for c in head]
-                for x in folder.shadow_prices]
+        convert = {"dual": number, "activity": number, "limit": number, "binding": _flag}
+        rows = [[convert[c](x[c]) if c in convert and x[c] not in (None, "") else x[c]
+                 for c in head] for x in folder.shadow_prices]
         _sheet(wb, "shadow_prices", head, rows)
     buffer = io.BytesIO()
     wb.save(buffer)

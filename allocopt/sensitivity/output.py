@@ -3,6 +3,8 @@
 
 Numbers are written with 12 significant digits, whole numbers without a decimal
 point, missing values as empty cells, so the same run gives byte-identical files.
+Text cells are neutralised against CSV injection (allocopt.csvsafe); each table names
+its number columns.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from allocopt.sensitivity.sweep import SweepResult
 
 SHADOW_COLUMNS = ("rule", "key", "dual", "activity", "limit", "binding")
 REDUCED_COLUMNS = ("project", "configuration", "site", "start", "reduced_cost")
+SOBOL_COLUMNS = ("output", "factor", "first_order", "first_order_low", "first_order_high",
+                 "total_order", "total_order_low", "total_order_high", "rows")
 RANGING_COLUMNS = ("project", "area", "funded", "score", "score_low", "score_high", "change",
                    "relative_change", "solves", "note")
 
@@ -44,8 +48,9 @@ def shadow_files(prices: ShadowPrices) -> dict[str, str]:
              num(r.limit), _flag(r.binding)) for r in prices.rows]
     reduced = [(r.project, r.configuration, r.site, r.start, num(round(r.reduced_cost, 9)))
                for r in prices.reduced_costs]
-    return {"shadow_prices.csv": csv_text(SHADOW_COLUMNS, rows),
-            "reduced_costs.csv": csv_text(REDUCED_COLUMNS, reduced)}
+    return {"shadow_prices.csv": csv_text(SHADOW_COLUMNS, rows,
+                                          numeric={"dual", "activity", "limit"}),
+            "reduced_costs.csv": csv_text(REDUCED_COLUMNS, reduced, numeric={"reduced_cost"})}
 
 
 def _outcome_cells(o: Outcome) -> list[str]:
@@ -71,14 +76,18 @@ def sweep_files(result: SweepResult, instance: Instance) -> dict[str, str]:
                        b.above.status, num(b.below.objective), num(b.above.objective),
                        str(len(b.below.funded)), str(len(b.above.funded)),
                        "|".join(b.gained), "|".join(b.lost), _flag(b.resolved)])
-    return {"sweep.csv": csv_text(columns, rows), "breakpoints.csv": csv_text(b_columns, b_rows)}
+    text = {"status", "param", "status_lower", "status_upper", "gained", "lost", "resolved"}
+    return {"sweep.csv": csv_text(columns, rows, numeric=set(columns) - text),
+            "breakpoints.csv": csv_text(b_columns, b_rows, numeric=set(b_columns) - text)}
 
 
 def ranging_files(ranges: Sequence[Range]) -> dict[str, str]:
     rows = [(r.project, r.area, _flag(r.funded), num(r.score), num(r.score_low),
              num(r.score_high), num(r.change), num(r.relative_change), str(r.solves), r.note)
             for r in ranges]
-    return {"ranging.csv": csv_text(RANGING_COLUMNS, rows)}
+    return {"ranging.csv": csv_text(RANGING_COLUMNS, rows,
+                                    numeric=set(RANGING_COLUMNS) - {"project", "area", "funded",
+                                                                    "note"})}
 
 
 def montecarlo_files(result: MonteCarloResult, instance: Instance) -> dict[str, str]:
@@ -95,15 +104,18 @@ def montecarlo_files(result: MonteCarloResult, instance: Instance) -> dict[str, 
         str(i.rows)) for i in result.indices]
     return {
         "montecarlo.csv": csv_text(["scenario", "block", "seed", *labels, "status", "objective",
-                                    "gap", "funded_projects"], rows),
+                                    "gap", "funded_projects"], rows,
+                                   numeric={"scenario", "seed", *labels, "objective", "gap",
+                                            "funded_projects"}),
         "funding_probability.csv": csv_text(["project", "area", "funded_base", "probability",
-                                             "funded_scenarios", "scenarios"], funding),
+                                             "funded_scenarios", "scenarios"], funding,
+                                            numeric={"probability", "funded_scenarios",
+                                                     "scenarios"}),
         "value_quantiles.csv": csv_text(["statistic", "objective"],
                                         [(k, num(round(v, 9))) for k, v in
-                                         result.value_quantiles()]),
-        "sobol.csv": csv_text(["output", "factor", "first_order", "first_order_low",
-                               "first_order_high", "total_order", "total_order_low",
-                               "total_order_high", "rows"], sobol),
+                                         result.value_quantiles()], numeric={"objective"}),
+        "sobol.csv": csv_text(SOBOL_COLUMNS, sobol,
+                              numeric=set(SOBOL_COLUMNS) - {"output", "factor"}),
     }
 
 
