@@ -200,7 +200,7 @@ def render(instance: Instance, solution: Solution, options: dict[str, Any],
     files = {
         "summary.json": json.dumps(summary, indent=2, sort_keys=False) + "\n",
         "allocation.csv": _csv(ALLOCATION_COLUMNS, allocation_rows),
-        "projects.csv": _csv(PROJECT_COLUMNS, project_rows),
+        "projects.csv": _csv(PROJECT_COLUMNS + extra_columns(instance), project_rows),
         "purchases.csv": _csv(PURCHASE_COLUMNS, purchase_rows),
     }
     if solution.scenarios:
@@ -209,7 +209,8 @@ def render(instance: Instance, solution: Solution, options: dict[str, Any],
         for k, (scenario, fixed, answer) in enumerate(solution.scenarios, start=1):
             allocation_rows, project_rows = _tables(fixed, answer)
             files[f"scenario-{k}-allocation.csv"] = _csv(ALLOCATION_COLUMNS, allocation_rows)
-            files[f"scenario-{k}-projects.csv"] = _csv(PROJECT_COLUMNS, project_rows)
+            files[f"scenario-{k}-projects.csv"] = _csv(PROJECT_COLUMNS + extra_columns(fixed),
+                                                       project_rows)
             f = figures.get(scenario.id, {})
             rows.append((k, scenario.id, _num(scenario.probability), _num(answer.objective),
                          len(answer.awards), _maybe(f.get("eev_value")),
@@ -222,9 +223,16 @@ def _maybe(x: float | None) -> str:
     return "" if x is None else _num(x)
 
 
+def extra_columns(instance: Instance) -> tuple[str, ...]:
+    """The extra columns project tables carry through (`extra_columns: keep`), in the
+    order they first appear; written after projects.csv's own columns."""
+    return tuple(dict.fromkeys(k for p in instance.projects for k in p.extra))
+
+
 def _tables(instance: Instance, solution: Solution) -> tuple[list[tuple], list[tuple]]:
     """allocation.csv and projects.csv rows."""
     idx = instance.period_index
+    extra = extra_columns(instance)
     awards = {a.project: a for a in solution.awards}
     allocation_rows = []
     for a in solution.awards:
@@ -241,7 +249,7 @@ def _tables(instance: Instance, solution: Solution) -> tuple[list[tuple], list[t
             a.site if a else "", a.start if a else "", a.end if a else "",
             _num(sum(a.gpus.values())) if a else "0", requested(instance, p)[0],
             _num(round(size, 9)), _num(round(requested(instance, p)[1], 9)),
-            _num(round(value, 9))))
+            _num(round(value, 9)), *(p.extra.get(k, "") for k in extra)))
     return allocation_rows, project_rows
 
 

@@ -50,13 +50,24 @@ def cli(debug: bool) -> None:
 @click.argument("files", nargs=-1, required=True, type=instance_path)
 @limits_options
 def validate(files: tuple[Path, ...], **limits) -> None:
-    """Check instance FILES; print one line per problem (exit 2 if any)."""
+    """Check instance FILES; print one line per problem (exit 2 if any).
+
+    Beyond the schema and cross-references, static consistency checks run before any
+    solve: area minimum shares summing above 1 (per parent), mandatory projects that no
+    site can ever hold, dependencies on excluded projects, mandatory projects that
+    exclude each other, budgets below the mandatory projects' least cost."""
+    from allocopt.instance.feasibility import consistency_problems
+
     lines: list[str] = []
     for f in files:
         try:
             instance = load(f, **limits)
         except Failure as exc:
             lines.extend(exc.lines)
+            continue
+        contradictions = consistency_problems(instance)
+        if contradictions:
+            lines.extend(str(p) for p in contradictions)
             continue
         click.echo(f"{f}: valid ({len(instance.projects)} projects, "
                    f"{len(instance.spec.gpu_types)} GPU types, {len(instance.spec.sites)} sites, "

@@ -7,11 +7,12 @@ mistake in one run.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from allocopt.errors import Problem
-from allocopt.instance.loaders import Origin
+from allocopt.instance.hints import Names, outside_horizon
 from allocopt.instance.schema import InstanceSpec, Project
+from allocopt.instance.tables import Origin
 
 
 def _duplicates(ids: Iterable[str]) -> list[str]:
@@ -65,6 +66,14 @@ def check_spec(spec: InstanceSpec, file: str, origins: Sequence[Origin]) -> list
     sites = {s.id: s for s in spec.sites}
     areas = {a.id: a for a in spec.areas}
     partners = {p.id for p in spec.partners}
+    names = {"type": Names("GPU type", [g.id for g in spec.gpu_types]),
+             "site": Names("site", [s.id for s in spec.sites]),
+             "area": Names("area", [a.id for a in spec.areas]),
+             "partner": Names("partner", [p.id for p in spec.partners]),
+             "project": Names("project", [p.id for p in spec.projects])}
+
+    def horizon(period: str) -> str:
+        return outside_horizon(period, spec.periods)
 
     for name, ids in (("gpu_types", [g.id for g in spec.gpu_types]),
                       ("sites", [s.id for s in spec.sites]),
@@ -77,7 +86,7 @@ def check_spec(spec: InstanceSpec, file: str, origins: Sequence[Origin]) -> list
     for i, site in enumerate(spec.sites):
         for j, g in enumerate(site.hosts):
             if g not in types:
-                add(f"sites[{i}].hosts[{j}]", f"unknown GPU type {g!r}")
+                add(f"sites[{i}].hosts[{j}]", names["type"].unknown(g))
 
     def hosts(site_id: str, g: str) -> bool:
         site = sites[site_id]
@@ -86,31 +95,31 @@ def check_spec(spec: InstanceSpec, file: str, origins: Sequence[Origin]) -> list
     for i, d in enumerate(spec.supply):
         at = f"supply[{i}]"
         if d.type not in types:
-            add(f"{at}.type", f"unknown GPU type {d.type!r}")
+            add(f"{at}.type", names["type"].unknown(d.type))
         if d.site not in sites:
-            add(f"{at}.site", f"unknown site {d.site!r}")
+            add(f"{at}.site", names["site"].unknown(d.site))
         elif d.type in types and not hosts(d.site, d.type):
             add(f"{at}.site", f"site {d.site!r} cannot host GPU type {d.type!r}")
         if d.period not in periods:
-            add(f"{at}.period", f"period {d.period!r} is outside the horizon")
+            add(f"{at}.period", horizon(d.period))
         if d.partner is not None and d.partner not in partners:
-            add(f"{at}.partner", f"unknown partner {d.partner!r}")
+            add(f"{at}.partner", names["partner"].unknown(d.partner))
 
     for i, o in enumerate(spec.procurement):
         at = f"procurement[{i}]"
         if o.type not in types:
-            add(f"{at}.type", f"unknown GPU type {o.type!r}")
+            add(f"{at}.type", names["type"].unknown(o.type))
         if o.earliest_period not in periods:
-            add(f"{at}.earliest_period", f"period {o.earliest_period!r} is outside the horizon")
+            add(f"{at}.earliest_period", horizon(o.earliest_period))
         for j, s in enumerate(o.sites):
             if s not in sites:
-                add(f"{at}.sites[{j}]", f"unknown site {s!r}")
+                add(f"{at}.sites[{j}]", names["site"].unknown(s))
             elif o.type in types and not hosts(s, o.type):
                 add(f"{at}.sites[{j}]", f"site {s!r} cannot host GPU type {o.type!r}")
 
     for i, a in enumerate(spec.areas):
         if a.parent is not None and a.parent not in areas:
-            add(f"areas[{i}].parent", f"unknown area {a.parent!r}")
+            add(f"areas[{i}].parent", names["area"].unknown(a.parent))
     parent_edges = {a.id: [a.parent] if a.parent else [] for a in spec.areas}
     cycle = _find_cycle(parent_edges)
     if cycle:
@@ -122,14 +131,14 @@ def check_spec(spec: InstanceSpec, file: str, origins: Sequence[Origin]) -> list
     known_projects = set(project_ids)
     for project, origin in zip(spec.projects, origins, strict=True):
         problems.extend(_check_project(project, origin, periods, types, sites, areas, partners,
-                                       known_projects))
+                                       known_projects, names, horizon))
     dep_edges = {p.id: list(p.depends_on) for p in spec.projects}
     cycle = _find_cycle(dep_edges)
     if cycle:
         add("projects", f"dependency cycle: {' -> '.join(cycle)}")
     for j, served in enumerate(spec.policy.least_cost.serve):
         if served not in known_projects:
-            add(f"policy.least_cost.serve[{j}]", f"unknown project {served!r}")
+            add(f"policy.least_cost.serve[{j}]", names["project"].unknown(served))
     fairness = spec.policy.fairness
     levels = fairness.levels or len(spec.projects)
     if (spec.policy.objective.value == "maxmin" and fairness.across.value == "projects"
@@ -139,12 +148,13 @@ def check_spec(spec: InstanceSpec, file: str, origins: Sequence[Origin]) -> list
             f"{'levels unset' if fairness.levels is None else f'{levels} levels'} means one "
             f"solve and one column per project for each level; set levels to at most "
             f"{MAX_PROJECT_LEVELS} (Gavel's max-min is 1)")
-    _check_scenarios(spec, periods, types, sites, add)
+    _check_scenarios(spec, periods, types, sites, add, names, horizon)
     return problems
 
 
 def _check_scenarios(spec: InstanceSpec, periods: dict[str, int], types: set[str],
-                     sites: dict, add) -> None:
+                     sites: dict, add, names: dict[str, Names],
+                     horizon: Callable[[str], str]) -> None:
     for dup in _duplicates(s.id for s in spec.scenarios):
         add("scenarios", f"id {dup!r} is used more than once")
     if spec.scenarios:
@@ -157,40 +167,42 @@ def _check_scenarios(spec: InstanceSpec, periods: dict[str, int], types: set[str
         for j, b in enumerate(scenario.blocked):
             at = f"scenarios[{i}].blocked[{j}]"
             if b.type not in types:
-                add(f"{at}.type", f"unknown GPU type {b.type!r}")
+                add(f"{at}.type", names["type"].unknown(b.type))
             if b.from_period not in periods:
-                add(f"{at}.from_period", f"period {b.from_period!r} is outside the horizon")
+                add(f"{at}.from_period", horizon(b.from_period))
             for k, site in enumerate(b.sites):
                 if site not in sites:
-                    add(f"{at}.sites[{k}]", f"unknown site {site!r}")
+                    add(f"{at}.sites[{k}]", names["site"].unknown(site))
         for j, d in enumerate(scenario.delays):
             if d.site not in sites:
-                add(f"scenarios[{i}].delays[{j}].site", f"unknown site {d.site!r}")
+                add(f"scenarios[{i}].delays[{j}].site", names["site"].unknown(d.site))
 
 
 def _check_project(project: Project, origin: Origin, periods: dict[str, int], types: set[str],
                    sites: dict, areas: dict, partners: set[str],
-                   known_projects: set[str]) -> list[Problem]:
+                   known_projects: set[str], names: dict[str, Names],
+                   horizon: Callable[[str], str]) -> list[Problem]:
     problems: list[Problem] = []
 
     def add(path: str, message: str) -> None:
-        problems.append(Problem(origin.file, f"{origin.path}.{path}", message))
+        problems.append(Problem(origin.file, f"{origin.path}.{path}",
+                                f"{message}{origin.label()}"))
 
     if project.area not in areas:
-        add("area", f"unknown area {project.area!r}")
+        add("area", names["area"].unknown(project.area))
     if project.partner is not None and project.partner not in partners:
-        add("partner", f"unknown partner {project.partner!r}")
+        add("partner", names["partner"].unknown(project.partner))
     w = project.window
     first = 0
     last = len(periods) - 1
     if w.earliest_start is not None:
         if w.earliest_start not in periods:
-            add("window.earliest_start", f"period {w.earliest_start!r} is outside the horizon")
+            add("window.earliest_start", horizon(w.earliest_start))
         else:
             first = periods[w.earliest_start]
     if w.latest_end is not None:
         if w.latest_end not in periods:
-            add("window.latest_end", f"period {w.latest_end!r} is outside the horizon")
+            add("window.latest_end", horizon(w.latest_end))
         else:
             last = periods[w.latest_end]
     if last < first:
@@ -203,7 +215,7 @@ def _check_project(project: Project, origin: Origin, periods: dict[str, int], ty
         for j, c in enumerate(request.configurations):
             for g in c.gpus:
                 if g not in types:
-                    add(f"request.configurations[{j}].gpus.{g}", f"unknown GPU type {g!r}")
+                    add(f"request.configurations[{j}].gpus.{g}", names["type"].unknown(g))
             duration = c.duration or w.duration
             if duration > span and last >= first:
                 add(f"request.configurations[{j}].duration" if c.duration else "window.duration",
@@ -219,7 +231,7 @@ def _check_project(project: Project, origin: Origin, periods: dict[str, int], ty
         e = request.elastic
         for j, g in enumerate(e.types):
             if g not in types:
-                add(f"request.elastic.types[{j}]", f"unknown GPU type {g!r}")
+                add(f"request.elastic.types[{j}]", names["type"].unknown(g))
         for g in e.efficiency:
             if g not in e.types:
                 add(f"request.elastic.efficiency.{g}",
@@ -234,5 +246,5 @@ def _check_project(project: Project, origin: Origin, periods: dict[str, int], ty
             if other == project.id:
                 add(f"{field}[{j}]", "a project cannot refer to itself")
             elif other not in known_projects:
-                add(f"{field}[{j}]", f"unknown project {other!r}")
+                add(f"{field}[{j}]", names["project"].unknown(other))
     return problems

@@ -11,7 +11,8 @@ import numpy as np
 
 from allocopt.errors import InstanceError
 from allocopt.instance.checks import check_spec
-from allocopt.instance.loaders import DEFAULT_LIMITS, Limits, Origin, load_spec
+from allocopt.instance.loaders import DEFAULT_LIMITS, Limits, Origin, load_source
+from allocopt.instance.locate import Lines, annotate, spec_ids
 from allocopt.instance.schema import Configuration, InstanceSpec, Project
 
 
@@ -143,18 +144,19 @@ class Instance:
 
 
 def from_spec(spec: InstanceSpec, source: str = "<memory>",
-              origins: list[Origin] | None = None) -> Instance:
-    """Check cross-references of a spec built in code (or loaded) and wrap it."""
+              origins: list[Origin] | None = None, lines: Lines | None = None) -> Instance:
+    """Check cross-references of a spec built in code (or loaded) and wrap it; problems
+    name the entry's id (and, given the file's `lines`, its line)."""
     if origins is None:
         origins = [Origin(source, f"projects[{i}]") for i in range(len(spec.projects))]
     problems = check_spec(spec, source, origins)
     if problems:
-        raise InstanceError(problems)
+        raise InstanceError(annotate(problems, source, spec_ids(spec), lines))
     return Instance(spec=spec, source=source, origins=tuple(origins))
 
 
 def load_instance(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Instance:
     """Load, validate and cross-check an instance file (YAML or JSON)."""
     path = Path(path)
-    spec, origins = load_spec(path, limits)
-    return from_spec(spec, str(path), origins)
+    loaded = load_source(path, limits)
+    return from_spec(loaded.spec, str(path), loaded.origins, loaded.lines)

@@ -1,17 +1,15 @@
-"""Reading instance files (YAML, JSON) and the CSV project tables they name.
+"""Reading instance files (YAML, JSON) and the project tables (CSV, XLSX) they name.
 
 Everything read from outside is treated as untrusted: YAML is parsed with the safe
-loader, alias expansion is bounded, file sizes are capped, and tables may only be
-read from the instance's own folder. Every problem found is collected and raised
-once, as an `InstanceError` whose lines name the file and the field.
+loader, alias expansion is bounded, file sizes are capped, the number of projects is
+capped across the file and all its tables, and tables may only be read from the
+instance's own folder, each once. Every problem found is collected and raised once, as
+an `InstanceError` whose lines name the file, the field (or row) and the entry's id.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,26 @@ import yaml
 from pydantic import ValidationError
 
 from allocopt.errors import InstanceError, Problem
-from allocopt.instance.schema import InstanceSpec, Project
+from allocopt.instance.hints import printable as _printable
+from allocopt.instance.locate import (
+    Lines,
+    annotate,
+    doc_ids,
+    format_loc,
+    spec_ids,
+    validation_problems,
+)
+from allocopt.instance.schema import ExtraColumns, InstanceSpec, ProjectTable
+from allocopt.instance.tables import (
+    CSV_COLUMNS,
+    Origin,
+    csv_row_to_project,
+    is_workbook,
+    read_project_table,
+)
+
+__all__ = ["CSV_COLUMNS", "DEFAULT_LIMITS", "Limits", "Loaded", "Origin", "csv_row_to_project",
+           "format_loc", "load_source", "load_spec", "parse_document", "validation_problems"]
 
 
 @dataclass(frozen=True)
@@ -36,55 +53,8 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-@dataclass(frozen=True)
-class Origin:
-    """Where a project was written, so that problems found later can point at it."""
-
-    file: str
-    path: str
-
-
-def _printable(text: str) -> str:
-    """`text`, or its repr when it holds control characters (so one problem stays one
-    line and nothing reaches the terminal as an escape sequence)."""
-    return text if text.isprintable() else repr(text)
-
-
-def format_loc(loc: Iterable[Any]) -> str:
-    """('projects', 3, 'request', 'elastic') -> 'projects[3].request.elastic'."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            name = _printable(str(part))[:128]
-            out += f".{name}" if out else name
-    return out
-
-
-def validation_problems(err: ValidationError, file: str, prefix: str = "") -> list[Problem]:
-    problems = []
-    for e in err.errors(include_url=False):
-        loc = [p for p in e["loc"] if p not in ("function-after[_shares_ordered(), Area]",)]
-        path = format_loc(loc)
-        if prefix:
-            path = f"{prefix}.{path}" if path else prefix
-        message = str(e["msg"]).removeprefix("Value error, ")
-        problems.append(Problem(file, path, message))
-    return problems
-
-
 def _read_bytes(path: Path, limits: Limits, shown: str) -> bytes:
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InstanceError([Problem(shown, "", f"cannot read file: {exc.strerror}")]) from None
-    if not path.is_file():
-        raise InstanceError([Problem(shown, "", "not a regular file")])
-    if size > limits.max_file_bytes:
-        raise InstanceError([Problem(shown, "", (
-            f"file is {size} bytes, over the limit of {limits.max_file_bytes} "
-            "(raise it with --max-file-bytes)"))])
+    _check_file(path, limits, shown)
     try:
         return path.read_bytes()
     except OSError as exc:
@@ -161,91 +131,6 @@ def parse_document(data: bytes, shown: str, suffix: str, limits: Limits) -> dict
     return doc
 
 
-def _split_ids(cell: str) -> list[str]:
-    return [part for part in cell.replace(";", " ").replace(",", " ").split() if part]
-
-
-def _parse_bundle(text: str, number: type) -> dict[str, Any]:
-    """'H200:64+A100:8' -> {'H200': 64, 'A100': 8}."""
-    bundle: dict[str, Any] = {}
-    for item in text.split("+"):
-        type_id, sep, count = item.strip().partition(":")
-        if not sep or not type_id.strip():
-            raise ValueError(f"expected TYPE:NUMBER, got {item.strip()!r}")
-        try:
-            bundle[type_id.strip()] = number(count.strip())
-        except ValueError:
-            kind = "a whole number" if number is int else "a number"
-            raise ValueError(f"{count.strip()!r} for {type_id.strip()} is not {kind}") from None
-    return bundle
-
-
-def _parse_configurations(cell: str) -> list[dict[str, Any]]:
-    """'h200=H200:64 | A100:160' -> two configurations; ids default to c1, c2, ..."""
-    configs = []
-    for k, alternative in enumerate(cell.split("|"), start=1):
-        config_id, sep, bundle = alternative.strip().partition("=")
-        if not sep:
-            config_id, bundle = f"c{k}", alternative
-        configs.append({"id": config_id.strip(), "gpus": _parse_bundle(bundle, int)})
-    return configs
-
-
-_TRUE = {"true", "yes", "1", "y"}
-_FALSE = {"false", "no", "0", "n", ""}
-CSV_COLUMNS = (
-    "id", "title", "owner", "partner", "area", "score", "earliest_start", "latest_end",
-    "duration", "mandatory", "depends_on", "excludes", "late_start_penalty",
-    "configurations", "min_gpus", "max_gpus", "types", "efficiency", "max_units", "tier",
-)
-
-
-def csv_row_to_project(row: dict[str, str]) -> dict[str, Any]:
-    """Turn one CSV row into the mapping a `Project` is validated from.
-
-    Raises ValueError naming the column for cells that cannot be parsed.
-    """
-    def cell(name: str) -> str:
-        return (row.get(name) or "").strip()
-
-    project: dict[str, Any] = {"id": cell("id"), "area": cell("area")}
-    for name in ("title", "owner"):
-        if cell(name):
-            project[name] = cell(name)
-    if cell("partner"):
-        project["partner"] = cell("partner")
-    for name in ("score", "late_start_penalty", "tier"):
-        if cell(name):
-            project[name] = cell(name)
-    window = {k: cell(k) for k in ("earliest_start", "latest_end", "duration") if cell(k)}
-    if window:
-        project["window"] = window
-    mandatory = cell("mandatory").lower()
-    if mandatory not in _TRUE | _FALSE:
-        raise ValueError(f"mandatory: expected true or false, got {cell('mandatory')!r}")
-    project["mandatory"] = mandatory in _TRUE
-    project["depends_on"] = _split_ids(cell("depends_on"))
-    project["excludes"] = _split_ids(cell("excludes"))
-    if cell("configurations"):
-        try:
-            project["request"] = {"configurations": _parse_configurations(cell("configurations"))}
-        except ValueError as exc:
-            raise ValueError(f"configurations: {exc}") from None
-    elif cell("max_gpus") or cell("min_gpus"):
-        elastic: dict[str, Any] = {"min_gpus": cell("min_gpus"), "max_gpus": cell("max_gpus")}
-        try:
-            efficiency = _parse_bundle(cell("efficiency"), float) if cell("efficiency") else {}
-        except ValueError as exc:
-            raise ValueError(f"efficiency: {exc}") from None
-        types = [t for t in cell("types").replace("+", " ").split() if t] or list(efficiency)
-        elastic["types"] = types
-        elastic["efficiency"] = efficiency
-        if cell("max_units"):
-            elastic["max_units"] = cell("max_units")
-        project["request"] = {"elastic": elastic}
-    return project
-
-
 def resolve_table(base_dir: Path, name: str, limits: Limits) -> Path:
     """Resolve a table path under the instance's folder, refusing escapes."""
     candidate = Path(name)
@@ -261,60 +146,129 @@ def resolve_table(base_dir: Path, name: str, limits: Limits) -> Path:
     return resolved
 
 
-def read_project_table(path: Path, shown: str,
-                       limits: Limits) -> tuple[list[Project], list[Origin]]:
-    data = _read_bytes(path, limits, shown)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InstanceError([Problem(shown, "", f"not UTF-8 text (byte {exc.start})")]) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        header = reader.fieldnames or []
-    except csv.Error as exc:
-        raise InstanceError([Problem(shown, "header",
-                                     f"not a readable CSV table: {exc}")]) from None
-    unknown = [c for c in header if c not in CSV_COLUMNS]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A validated spec (projects from tables after inline ones), where each project was
+    written, and the instance file's lines (for messages about problems found later)."""
+
+    spec: InstanceSpec
+    origins: list[Origin]
+    lines: Lines | None
+
+
+def _named_twice(tables: tuple[ProjectTable, ...], resolved: dict[int, Path],
+                 shown: str) -> tuple[list[Problem], set[int]]:
+    """One problem per table named more than once (same file and sheet), and the
+    entries to skip: each table is read once, however often it is named."""
+    first: dict[tuple[Path, str | None], list[int]] = {}
+    for k, path in resolved.items():
+        first.setdefault((path, tables[k].sheet), []).append(k)
+    problems, skip = [], set()
+    for entries in first.values():
+        if len(entries) < 2:
+            continue
+        skip.update(entries[1:])
+        table = tables[entries[1]]
+        others = ", ".join(f"[{k}]" for k in entries[:12]) + (", …" if len(entries) > 12 else "")
+        sheet = f" (sheet {table.sheet!r})" if table.sheet else ""
+        problems.append(Problem(shown, f"project_tables[{entries[1]}].{table.key}", (
+            f"table {_printable(table.name)[:300]!r}{sheet} is named {len(entries)} times "
+            f"(project_tables{others}); name each table once, or its projects would "
+            "count more than once")))
+    return problems, skip
+
+
+def _read_tables(spec: InstanceSpec, path: Path, limits: Limits, shown: str,
+                 inline: int) -> tuple[list, list[Origin], list[Problem], bool]:
+    """Every table's projects, read in order while their running total stays within
+    --max-projects (reading stops at the first project past it: True)."""
     problems: list[Problem] = []
-    if "id" not in header or "area" not in header:
-        problems.append(Problem(shown, "header", "needs at least the columns 'id' and 'area'"))
-    if unknown:
-        problems.append(Problem(shown, "header", (
-            f"unknown column(s) {', '.join(map(repr, unknown))}; known: {', '.join(CSV_COLUMNS)}")))
-    if problems:
-        raise InstanceError(problems)
-    projects: list[Project] = []
-    origins: list[Origin] = []
-    rows = enumerate(reader, start=2)
-    while True:
+    resolved: dict[int, Path] = {}
+    for k, table in enumerate(spec.project_tables):
         try:
-            line, row = next(rows)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(Problem(shown, f"row {reader.line_num}", f"unreadable: {exc}"))
-            break
-        where = f"row {line}"
-        if len(projects) >= limits.max_projects:
-            problems.append(Problem(shown, where, (
-                f"more than {limits.max_projects} projects (raise it with --max-projects)")))
-            break
-        if None in row:
-            problems.append(Problem(shown, where, "more cells than header columns"))
-            continue
-        try:
-            mapping = csv_row_to_project(row)
+            resolved[k] = resolve_table(path.parent, table.name, limits)
         except ValueError as exc:
-            problems.append(Problem(shown, where, str(exc)))
+            problems.append(Problem(shown, f"project_tables[{k}].{table.key}", str(exc)))
+    twice, skip = _named_twice(spec.project_tables, resolved, shown)
+    problems.extend(twice)
+    projects: list = []
+    origins: list[Origin] = []
+    for k, table_path in resolved.items():
+        if k in skip:
             continue
+        table = spec.project_tables[k]
+        field = f"project_tables[{k}].{table.key}"
+        table_shown = _printable(str(path.parent / table.name))[:300]
+        keep = (table.extra_columns or spec.extra_columns) is ExtraColumns.KEEP
+        ahead = (f"; counted across all tables, {len(projects)} in earlier ones"
+                 if projects else "") + (f"; the instance file adds {inline}" if inline else "")
         try:
-            projects.append(Project.model_validate(mapping))
-            origins.append(Origin(shown, where))
-        except ValidationError as exc:
-            problems.extend(validation_problems(exc, shown, where))
+            if is_workbook(table.name):  # read by openpyxl, streaming
+                _check_file(table_path, limits, table_shown)
+                data = None
+            else:
+                data = _read_bytes(table_path, limits, table_shown)
+            read = read_project_table(
+                table_path, table_shown, data, sheet=table.sheet, keep_extra=keep,
+                room=limits.max_projects - len(projects), limit=limits.max_projects,
+                before=ahead,
+                max_bytes=limits.max_file_bytes)
+        except InstanceError as exc:
+            # Whole-file problems (unreadable, too big) point at the field that names it.
+            problems.extend(p if p.path else Problem(shown, field, p.message)
+                            for p in exc.problems)
+            if any("--max-projects" in p.message for p in exc.problems):
+                return projects, origins, problems, True
+            continue
+        projects.extend(read.projects)
+        origins.extend(read.origins)
+    return projects, origins, problems, False
+
+
+def _check_file(path: Path, limits: Limits, shown: str) -> None:
+    """A regular file within --max-file-bytes, checked before anything reads it."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InstanceError([Problem(shown, "", f"cannot read file: {exc.strerror}")]) from None
+    if not path.is_file():
+        raise InstanceError([Problem(shown, "", "not a regular file")])
+    if size > limits.max_file_bytes:
+        raise InstanceError([Problem(shown, "", (
+            f"file is {size} bytes, over the limit of {limits.max_file_bytes} "
+            "(raise it with --max-file-bytes)"))])
+
+
+def load_source(path: Path, limits: Limits = DEFAULT_LIMITS) -> Loaded:
+    """Read an instance file and the tables it names into one validated spec."""
+    shown = str(path)
+    data = _read_bytes(path, limits, shown)
+    doc = parse_document(data, shown, path.suffix.lower(), limits)
+    lines = Lines(data.decode("utf-8"))
+    try:
+        spec = InstanceSpec.model_validate(doc)
+    except ValidationError as exc:
+        raise InstanceError(annotate(validation_problems(exc, shown), shown, doc_ids(doc),
+                                     lines)) from None
+    del doc
+    if len(spec.projects) > limits.max_projects:
+        raise InstanceError(annotate([Problem(shown, "projects", (
+            f"{len(spec.projects)} projects, over the limit of {limits.max_projects} "
+            "(raise it with --max-projects)"))], shown, spec_ids(spec), lines))
+    origins = [Origin(shown, f"projects[{i}]") for i in range(len(spec.projects))]
+    more, more_origins, problems, stopped = _read_tables(spec, path, limits, shown,
+                                                         len(spec.projects))
+    total = len(spec.projects) + len(more)
+    if total > limits.max_projects and not stopped:
+        problems.append(Problem(shown, "projects", (
+            f"{total} projects, over the limit of {limits.max_projects} "
+            "(raise it with --max-projects)")))
     if problems:
-        raise InstanceError(problems)
-    return projects, origins
+        raise InstanceError(annotate(problems, shown, spec_ids(spec), lines))
+    spec = spec.model_copy(update={"projects": (*spec.projects, *more)})
+    return Loaded(spec, origins + more_origins, lines)
 
 
 def load_spec(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[InstanceSpec, list[Origin]]:
@@ -323,36 +277,5 @@ def load_spec(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[InstanceSpec
     Returns the spec (projects from tables appended after inline ones) and, for
     every project, where it was written.
     """
-    shown = str(path)
-    data = _read_bytes(path, limits, shown)
-    doc = parse_document(data, shown, path.suffix.lower(), limits)
-    try:
-        spec = InstanceSpec.model_validate(doc)
-    except ValidationError as exc:
-        raise InstanceError(validation_problems(exc, shown)) from None
-    origins = [Origin(shown, f"projects[{i}]") for i in range(len(spec.projects))]
-    projects = list(spec.projects)
-    problems: list[Problem] = []
-    for k, table in enumerate(spec.project_tables):
-        try:
-            table_path = resolve_table(path.parent, table.csv, limits)
-        except ValueError as exc:
-            problems.append(Problem(shown, f"project_tables[{k}].csv", str(exc)))
-            continue
-        try:
-            more, more_origins = read_project_table(
-                table_path, _printable(str(path.parent / table.csv))[:300], limits)
-        except InstanceError as exc:
-            # Whole-file problems (unreadable, too big) point at the field that names it.
-            problems.extend(p if p.path else Problem(shown, f"project_tables[{k}].csv", p.message)
-                            for p in exc.problems)
-            continue
-        projects.extend(more)
-        origins.extend(more_origins)
-    if len(projects) > limits.max_projects:
-        problems.append(Problem(shown, "projects", (
-            f"{len(projects)} projects, over the limit of {limits.max_projects} "
-            "(raise it with --max-projects)")))
-    if problems:
-        raise InstanceError(problems)
-    return spec.model_copy(update={"projects": tuple(projects)}), origins
+    loaded = load_source(path, limits)
+    return loaded.spec, loaded.origins

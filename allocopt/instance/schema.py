@@ -10,9 +10,17 @@ Quantities carry their unit in the name: `power_kw`, `power_mw`, `price`
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\s|+:,]+$")]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -168,6 +176,17 @@ class Project(_Strict):
     late_start_penalty: Fraction | None = None
     tier: PositiveCount | None = None
     request: Request
+    extra: dict[Annotated[str, Field(min_length=1, max_length=128)],
+                Annotated[str, Field(max_length=10_000)]] = Field(default_factory=dict)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_extra(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """`extra` (columns a table carries through to projects.csv) is left out when
+        empty, so that an instance without it keeps the fingerprint it always had."""
+        data = handler(self)
+        if not self.extra:
+            data.pop("extra", None)
+        return data
 
 
 class Objective(StrEnum):
@@ -312,10 +331,55 @@ class Scenario(_Strict):
     delays: tuple[SiteDelay, ...] = ()
 
 
-class ProjectTable(_Strict):
-    """A CSV table of projects, resolved relative to the instance file."""
+class ExtraColumns(StrEnum):
+    """What a project table's unknown columns do. ERROR: each is a problem (a typo in a
+    known column's name is the usual cause); KEEP: carried through, as `Project.extra`,
+    to projects.csv."""
 
-    csv: Annotated[str, Field(min_length=1, max_length=1024)]
+    ERROR = "error"
+    KEEP = "keep"
+
+
+TablePath = Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class ProjectTable(_Strict):
+    """A CSV or XLSX table of projects, resolved relative to the instance file: written
+    as a plain path, `{csv: PATH}` or `{file: PATH, sheet: NAME}` (`sheet`, XLSX only:
+    default the first). `extra_columns` overrides the instance's setting."""
+
+    csv: TablePath | None = None
+    file: TablePath | None = None
+    sheet: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    extra_columns: ExtraColumns | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_path(cls, value: Any) -> Any:
+        return {"file": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _one_path(self) -> ProjectTable:
+        if (self.csv is None) == (self.file is None):
+            raise ValueError("give exactly one of 'file' or 'csv'")
+        if self.sheet is not None and not self.name.lower().endswith((".xlsx", ".xlsm")):
+            raise ValueError("'sheet' applies to .xlsx tables only")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Unset fields are left out, so that `{csv: PATH}` keeps its fingerprint."""
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+    @property
+    def name(self) -> str:
+        """The path as written."""
+        return self.file if self.file is not None else self.csv  # type: ignore[return-value]
+
+    @property
+    def key(self) -> str:
+        """The field that names the path, for messages: 'csv' or 'file'."""
+        return "csv" if self.csv is not None else "file"
 
 
 class InstanceSpec(_Strict):
@@ -332,8 +396,18 @@ class InstanceSpec(_Strict):
     partners: tuple[Partner, ...] = ()
     projects: tuple[Project, ...] = ()
     project_tables: tuple[ProjectTable, ...] = ()
+    extra_columns: ExtraColumns = ExtraColumns.ERROR
     policy: Policy = Policy()
     scenarios: tuple[Scenario, ...] = ()
+
+    @model_serializer(mode="wrap")
+    def _without_default_extra_columns(self, handler: SerializerFunctionWrapHandler
+                                       ) -> dict[str, Any]:
+        """`extra_columns` is left out at its default, so fingerprints stay as they were."""
+        data = handler(self)
+        if self.extra_columns is ExtraColumns.ERROR:
+            data.pop("extra_columns", None)
+        return data
 
     @field_validator("periods")
     @classmethod
