@@ -29,7 +29,8 @@ class Failure(click.ClickException):
 
 
 def limits_options(f):
-    """--max-file-bytes, --max-nodes, --max-projects, --allow-outside-tables: caps on
+    """--max-file-bytes, --max-yaml-bytes, --max-nodes, --max-projects,
+    --allow-outside-tables: caps on
     untrusted input."""
     f = click.option("--allow-outside-tables", is_flag=True,
                      help="Let the instance read tables outside its own folder.")(f)
@@ -38,18 +39,22 @@ def limits_options(f):
                      help="Refuse documents that expand (aliases included) to more nodes.")(f)
     f = click.option("--max-projects", type=click.IntRange(1), default=100_000, show_default=True,
                      help="Refuse instances with more projects.")(f)
+    f = click.option("--max-yaml-bytes", type=click.IntRange(1), default=4 * 1024 * 1024,
+                     show_default=True,
+                     help="Refuse larger YAML instance files (JSON and tables load faster).")(f)
     f = click.option("--max-file-bytes", type=click.IntRange(1), default=64 * 1024 * 1024,
                      show_default=True, help="Refuse larger instance or table files.")(f)
     return f
 
 
-def load(path: Path, max_file_bytes: int, max_nodes: int, max_projects: int,
-         allow_outside_tables: bool):
+def load(path: Path, max_file_bytes: int, max_yaml_bytes: int, max_nodes: int,
+         max_projects: int, allow_outside_tables: bool):
     """Load an instance or raise Failure(exit 2) listing every problem."""
     from allocopt.errors import InstanceError
     from allocopt.instance import Limits, load_instance
 
-    limits = Limits(max_file_bytes=max_file_bytes, max_nodes=max_nodes,
+    limits = Limits(max_file_bytes=max_file_bytes, max_yaml_bytes=max_yaml_bytes,
+                    max_nodes=max_nodes,
                     max_projects=max_projects, allow_outside_tables=allow_outside_tables)
     try:
         return load_instance(path, limits)

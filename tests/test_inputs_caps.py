@@ -132,3 +132,31 @@ def test_blank_rows_past_the_cap_are_refused(tmp_path: Path):
     result = run(path)
     assert result.exit_code == 2
     assert f"more than {tables.MAX_BLANK_ROWS} blank rows; delete them" in result.output
+
+
+def test_a_yaml_file_past_the_yaml_cap_is_refused_before_parsing(tmp_path: Path):
+    """YAML parses slowly (about 0.5 MiB/s), so it has its own, smaller cap; JSON of the
+    same size is read."""
+    padding = "# " + "x" * 1000 + "\n"
+    path = tmp_path / "big.yaml"
+    path.write_text(TINY + padding * 120, encoding="utf-8")  # ~120 KB
+    result = run(path, "--max-yaml-bytes", 100_000)
+    assert result.exit_code == 2
+    assert "over the YAML limit of 100000" in result.output
+    assert "write the instance as JSON" in result.output and "--max-yaml-bytes" in result.output
+    assert run(path, "--max-yaml-bytes", 200_000).exit_code == 0
+
+
+def test_too_many_inline_projects_are_refused_before_validation(tmp_path: Path):
+    import json
+
+    import yaml
+
+    data = yaml.safe_load(TINY)
+    data["projects"] = [dict(data["projects"][0], id=f"P{k}") for k in range(50)]
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = run(path, "--max-projects", 10)
+    assert result.exit_code == 2
+    assert "projects: 50 projects, over the limit of 10 (raise it with --max-projects)" in \
+        result.output

@@ -45,6 +45,9 @@ class Limits:
     """Caps on what one instance may hold; raise them for very large national runs."""
 
     max_file_bytes: int = 64 * 1024 * 1024
+    # YAML parses at about 0.5 MiB/s and 60 MiB of memory per MiB (PyYAML): past this,
+    # a file would take more than 10 s to accept or refuse. JSON and tables are fast.
+    max_yaml_bytes: int = 4 * 1024 * 1024
     max_nodes: int = 5_000_000
     max_projects: int = 100_000
     allow_outside_tables: bool = False
@@ -245,8 +248,19 @@ def load_source(path: Path, limits: Limits = DEFAULT_LIMITS) -> Loaded:
     """Read an instance file and the tables it names into one validated spec."""
     shown = str(path)
     data = _read_bytes(path, limits, shown)
+    if path.suffix.lower() != ".json" and len(data) > limits.max_yaml_bytes:
+        raise InstanceError([Problem(shown, "", (
+            f"YAML file is {len(data)} bytes, over the YAML limit of {limits.max_yaml_bytes} "
+            "(YAML loads slowly at this size: write the instance as JSON with the same "
+            "fields, or keep its projects in a CSV or XLSX table named in project_tables; "
+            "or raise it with --max-yaml-bytes)"))])
     doc = parse_document(data, shown, path.suffix.lower(), limits)
     lines = Lines(data.decode("utf-8"))
+    listed = doc.get("projects")
+    if isinstance(listed, list) and len(listed) > limits.max_projects:  # before validating
+        raise InstanceError([Problem(shown, "projects", (
+            f"{len(listed)} projects, over the limit of {limits.max_projects} "
+            "(raise it with --max-projects)"))])
     try:
         spec = InstanceSpec.model_validate(doc)
     except ValidationError as exc:
