@@ -467,8 +467,8 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_BAD_INPUT)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+    except click.exceptions.Abort:  # Ctrl-C before a solve began (loading, building)
+        click.echo("interrupted before solving; nothing was written", err=True)
         sys.exit(130)
     except Exception as exc:  # a bug, not bad input: say so plainly
         if debug:

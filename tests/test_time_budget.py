@@ -147,3 +147,18 @@ def test_every_backend_proves_both_gaps(small, backend: str) -> None:
                          options=SolveOptions(gap=1e-4, abs_gap=0.5 * exact.objective),
                          lp_bound=False)
     assert rel.status is Status.OPTIMAL and rel.gap <= 1e-4 + 1e-9
+
+
+def test_a_solver_that_overruns_its_deadline_is_stopped() -> None:
+    """A solver call still running past its deadline (plus OVERRUN_GRACE_S) is asked to
+    stop, as on Ctrl-C; that is a time limit, not a user's interrupt."""
+    import threading
+
+    from allocopt.backends.base import OVERRUN_GRACE_S, run_interruptible
+
+    released = threading.Event()
+    started = time.monotonic()
+    interrupted = run_interruptible(lambda: released.wait(30), released.set, None,
+                                    deadline=started + 0.2)
+    assert released.is_set() and not interrupted
+    assert time.monotonic() - started < 0.2 + OVERRUN_GRACE_S + 5.0

@@ -94,6 +94,13 @@ class SolveOptions:
             return self.time_limit_s
         return left if self.time_limit_s is None else min(self.time_limit_s, left)
 
+    def stop_by(self) -> float | None:
+        """The `time.monotonic()` instant by which a solver call started now must have
+        stopped: the deadline, or else the end of its own time limit."""
+        if self.deadline is not None:
+            return self.deadline
+        return None if self.time_limit_s is None else time.monotonic() + self.time_limit_s
+
     def solver_gap(self) -> float:
         """The relative gap to hand a solver. Solvers measure it against the larger of
         objective and bound (HiGHS) or the smaller (SCIP); allocopt against the
@@ -359,16 +366,21 @@ class SolverAbandoned(RuntimeError):
 
 
 INTERRUPT_GRACE_S = 10.0
+# A solver still running this long after its deadline is asked to stop, as on Ctrl-C:
+# some phases of some solvers (HiGHS on a model with continuous columns) read their
+# own time limit too rarely to keep a command's promise.
+OVERRUN_GRACE_S = 0.5
 
 
 def run_interruptible(solve: Callable[[], object], interrupt: Callable[[], object],
-                      stop: threading.Event | None) -> bool:
+                      stop: threading.Event | None, deadline: float | None = None) -> bool:
     """Run a blocking solver call in a worker thread; when `stop` is set (e.g. by a
-    SIGINT handler, which Python runs only on the main thread between waits), ask the
-    solver to stop and wait for it. Returns True if the solve was interrupted; raises
+    SIGINT handler, which Python runs only on the main thread between waits), or the
+    `deadline` (a `time.monotonic()` instant) has passed, ask the solver to stop and
+    wait for it. Returns True if the solve was interrupted by `stop`; raises
     SolverAbandoned if the solver ignores the request (e.g. HiGHS in presolve) for
     INTERRUPT_GRACE_S."""
-    if stop is None:
+    if stop is None and deadline is None:
         solve()
         return False
     failure: list[BaseException] = []
@@ -384,11 +396,13 @@ def run_interruptible(solve: Callable[[], object], interrupt: Callable[[], objec
     interrupted_at = None
     while worker.is_alive():
         worker.join(0.1)
-        if stop.is_set() and interrupted_at is None:
+        stopped = stop is not None and stop.is_set()
+        late = deadline is not None and time.monotonic() > deadline + OVERRUN_GRACE_S
+        if (stopped or late) and interrupted_at is None:
             interrupted_at = time.monotonic()
             interrupt()
         if interrupted_at is not None and time.monotonic() - interrupted_at > INTERRUPT_GRACE_S:
             raise SolverAbandoned(f"the solver did not stop within {INTERRUPT_GRACE_S:g} s")
     if failure:
         raise failure[0]
-    return interrupted_at is not None
+    return stop is not None and stop.is_set()

@@ -242,7 +242,8 @@ class CpSatBackend(Backend):
             solver.best_bound_callback = callback.on_bound
         codes: list = []
         interrupted = run_interruptible(lambda: codes.append(solver.solve(model, callback)),
-                                        solver.stop_search, options.stop)
+                                        solver.stop_search, options.stop,
+                                        options.stop_by())
         code = codes[0]
         wall = time.perf_counter() - started
         raw = solver.status_name(code)

@@ -124,7 +124,7 @@ class HighsBackend(Backend):
             start.col_value = np.asarray(options.hint, dtype=np.float64).tolist()
             start.value_valid = True
             h.setSolution(start)
-        if options.stop is not None:
+        if options.stop is not None or options.stop_by() is not None:
             # highspy's cancelSolve only raises a flag, which its interrupt callbacks
             # (simplex, IPM, MIP) read only once this subscribes them.
             h.HandleUserInterrupt = True
@@ -138,7 +138,7 @@ class HighsBackend(Backend):
         use_threads(int(options.threads))
         ran: list = []
         interrupted = run_interruptible(lambda: ran.append(h.run()), h.cancelSolve,
-                                        options.stop)
+                                        options.stop, options.stop_by())
         if ran[0] == highspy.HighsStatus.kError and h.getModelStatus().name == "kNotset":
             # Someone else in this process restarted the scheduler with other threads.
             highspy.Highs.resetGlobalScheduler(True)

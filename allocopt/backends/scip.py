@@ -110,7 +110,8 @@ class ScipBackend(Backend):
                _stdout_lines(_ScipLog(reporter).feed, echo=options.verbose))
         with log:
             interrupted = run_interruptible(lambda: code.append(solver.Solve()),
-                                            solver.InterruptSolve, options.stop)
+                                            solver.InterruptSolve, options.stop,
+                                            options.stop_by())
         response = linear_solver_pb2.MPSolutionResponse()
         solver.FillSolutionResponseProto(response)
         has_solution = len(response.variable_value) == len(program.columns)
