@@ -34,11 +34,12 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from allocopt.backends import SolveOptions, choose_backend
-from allocopt.backends.base import Result, Status
 from allocopt.clock import share, with_deadline
+from allocopt.errors import VerificationError
 from allocopt.instance import Instance
 from allocopt.instance.schema import RobustCriterion, Scenario
 from allocopt.model import build_program
+from allocopt.model.decode import decode, decode_purchases
 from allocopt.model.program import Columns, Program, RowBlock, Rule, VarKind, stack
 from allocopt.policies.extend import append_columns, append_rows
 from allocopt.policies.scenarios import (
@@ -48,7 +49,8 @@ from allocopt.policies.scenarios import (
     scenario_instance,
 )
 from allocopt.policies.stages import Stage, StagedResult, solve_stages
-from allocopt.solution import Purchase, Solution, decode, decode_purchases
+from allocopt.solution import Purchase, Solution
+from allocopt.status import Result, Status
 
 # Verify rules that a purchase plan alone can break.
 PLAN_RULES = frozenset({"procurement", "procurement_lead_time", "procurement_quota",
@@ -332,7 +334,6 @@ def solve_robust(instance: Instance, backend: str = "scip",
                  options: SolveOptions | None = None, check: bool = True) -> Solution:
     """Solve the robust policy; raises VerificationError if any allocation or the plan
     breaks a rule."""
-    from allocopt.pipeline import VerificationError
     from allocopt.policies import parameters
 
     options = with_deadline(options or SolveOptions(), time.monotonic())
