@@ -15,11 +15,11 @@ from typing import ClassVar, Generic, TypeVar
 import numpy as np
 
 from allocopt.defaults import DEFAULT_GAP, default_threads
+
+# SolverAbandoned (allocopt.errors), Status, Result and relative_gap (allocopt.status)
+# live in the neutral modules and are re-exported here, where callers have found them.
 from allocopt.errors import SolverAbandoned
 from allocopt.model.program import Program
-
-# Status, Result and SolverAbandoned live in the neutral modules; they are re-exported
-# here, where callers have always found them.
 from allocopt.status import Result, Status, known, relative_gap
 
 
