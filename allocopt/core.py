@@ -30,11 +30,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from allocopt.backends import REGISTRY, SolveOptions, get_backend
-from allocopt.backends.base import Status
 from allocopt.defaults import DEFAULT_GAP
 from allocopt.errors import BackendError
 from allocopt.instance import Instance
 from allocopt.model.program import Program, Rule, VarKind
+from allocopt.status import Status
 
 #: A project counts as funded whole by the LP when its options add up to this.
 WHOLE = 1.0 - 1e-6
@@ -102,7 +102,7 @@ def core_start(instance: Instance, program: Program, time_limit_s: float = 10.0,
     `solve` asks for half its own gap, leaving the other half for the distance between
     the core's bound and the whole model's (default: half the default gap). `stop`
     (Ctrl-C) ends the core's solve with what it has."""
-    from allocopt.solution import decode
+    from allocopt.model.decode import decode
 
     if REGISTRY["highs"].version() is None:
         raise BackendError("--start core needs HiGHS for the LP's duals and the core "

@@ -31,20 +31,15 @@ from typing import Any
 import numpy as np
 
 from allocopt.backends import SolveOptions, choose_backend, get_backend
-from allocopt.backends.base import SolverAbandoned, Status, relative_gap
 from allocopt.clock import share
-from allocopt.errors import AllocoptError
+from allocopt.errors import DecompositionError, SolverAbandoned, VerificationError
 from allocopt.instance import Instance
 from allocopt.instance.schema import Objective
 from allocopt.model import Program, build_program
-from allocopt.solution import Purchase, Solution, decode, trim_purchases
+from allocopt.model.decode import decode, trim_purchases
+from allocopt.solution import Purchase, Solution
 from allocopt.split import Part, split_instance
-
-
-class DecompositionError(AllocoptError):
-    """The decomposition cannot give an answer: another policy than weighted value, or a
-    part with no allocation within its share of the resources (the full instance may
-    still have one: solve it whole, or with fewer parts)."""
+from allocopt.status import Status, relative_gap
 
 
 def partition(instance: Instance, parts: int) -> list[tuple[int, ...]]:
@@ -201,7 +196,7 @@ def solve_decomposed(instance: Instance, parts: int, backend: str = "scip",
     options.gap. `figures["decomposition"]` holds the parts, their answers and times.
     Raises DecompositionError when a part has no allocation (see `combine`)."""
     from allocopt.numerics import coefficient_warnings
-    from allocopt.pipeline import VerificationError, solve
+    from allocopt.pipeline import solve
     from allocopt.verify import verify
     from allocopt.warmstart import hint_from_solution
 

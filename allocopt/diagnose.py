@@ -15,9 +15,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from allocopt.backends import DEFAULT_BACKEND, SolveOptions, Status, choose_backend, get_backend
+from allocopt.backends import DEFAULT_BACKEND, SolveOptions, choose_backend, get_backend
 from allocopt.instance import Instance
 from allocopt.model import Program, Rule, build_program
+from allocopt.status import Status
 
 # Structural rows (at most one start per project, elastic sizes tied to their start)
 # are definitions, not policy; they are never blamed.

@@ -36,3 +36,38 @@ class ResultsError(AllocoptError):
 
 class BackendError(AllocoptError):
     """A backend is unavailable or cannot express the model."""
+
+
+class ParameterError(AllocoptError):
+    """A parameter path, range or value the instance cannot take."""
+
+
+class ExecutorError(AllocoptError):
+    """The chosen executor cannot be used (Dask missing or its scheduler unreachable)."""
+
+
+# The errors below were RuntimeError or ValueError before they were AllocoptError; they
+# keep that base too, so that callers catching it still catch them.
+
+
+class VerificationError(AllocoptError, RuntimeError):
+    """A solver returned an allocation that breaks a rule: never reported as an answer."""
+
+
+class SolverAbandoned(AllocoptError, RuntimeError):
+    """The solver did not stop within the grace period after an interrupt; its state
+    must not be read, and nothing it found is reported."""
+
+
+class NoRelaxation(AllocoptError, ValueError):
+    """The LP relaxation has no optimum (an infeasible instance): nothing to round."""
+
+
+class DualsError(AllocoptError, RuntimeError):
+    """The fixed LP could not be solved to optimality (or gave no duals)."""
+
+
+class DecompositionError(AllocoptError):
+    """The decomposition cannot give an answer: another policy than weighted value, or a
+    part with no allocation within its share of the resources (the full instance may
+    still have one: solve it whole, or with fewer parts)."""

@@ -15,21 +15,18 @@ from allocopt.backends import (
     choose,
     get_backend,
 )
-from allocopt.backends.base import Result, SolverAbandoned, Status, relative_gap
 from allocopt.backends.glop import lp_relaxation_bound
 from allocopt.clock import Stopwatch, with_deadline
-from allocopt.errors import BackendError
+from allocopt.errors import BackendError, NoRelaxation, SolverAbandoned, VerificationError
 from allocopt.instance import Instance
 from allocopt.instance.schema import Objective
 from allocopt.model import Program, build_program
+from allocopt.model.decode import decode
 from allocopt.numerics import coefficient_warnings
 from allocopt.policies import CONTINUOUS_POLICIES, parameters, solve_staged_policy
-from allocopt.solution import Solution, decode
+from allocopt.solution import Solution
+from allocopt.status import Result, Status, relative_gap
 from allocopt.warmstart import hint_from_solution
-
-
-class VerificationError(RuntimeError):
-    """A solver returned an allocation that breaks a rule: never reported as an answer."""
 
 
 def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
@@ -85,7 +82,7 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
                                "per scenario (solve without --warm-start)")
         from allocopt.policies.robust import solve_robust
 
-        solution = solve_robust(instance, backend=backend, options=options, check=check)
+        solution = solve_robust(instance, solve, backend=backend, options=options, check=check)
         solution.figures["time"] = _time_figures(limit_s, watch, solution)
         return solution
     relaxation = None
@@ -175,7 +172,7 @@ def _seeded_start(start: str, instance: Instance, program: Program,
     when it passed verify. 'lp': `allocopt.rounding`; 'core': `allocopt.core`, within
     10 s or a third of the time limit, to half the solve's gap."""
     if start == "lp":
-        from allocopt.rounding import NoRelaxation, round_lp
+        from allocopt.rounding import round_lp
 
         try:
             rounded = round_lp(instance, program)

@@ -19,11 +19,11 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
-from allocopt.backends.base import Status
 from allocopt.csvsafe import neutralise, restore_row
 from allocopt.errors import ResultsError
 from allocopt.instance import Instance
 from allocopt.solution import Award, Purchase, Solution
+from allocopt.status import Status
 from allocopt.verify import Violation
 
 ALLOCATION_COLUMNS = ("project", "gpu_type", "site", "period", "gpus")

@@ -30,18 +30,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from allocopt.backends import REGISTRY, SolveOptions, get_backend
-from allocopt.backends.base import Result, Status
 from allocopt.backends.highs import use_threads
+from allocopt.errors import NoRelaxation
 from allocopt.instance import Instance
 from allocopt.model.program import Program, Rule, VarKind
+from allocopt.status import Result, Status
 
 #: Rows are kept within their bounds to this (absolute + relative) tolerance, a hundred
 #: times tighter than `verify`'s, so that the hint survives any solver's presolve.
 TOL = 1e-8
-
-
-class NoRelaxation(ValueError):
-    """The LP relaxation has no optimum (an infeasible instance): nothing to round."""
 
 
 @dataclass
@@ -196,7 +193,7 @@ def round_lp(instance: Instance, program: Program, lp: Result | None = None,
 
     With `dive`, the LP is solved again after each round of rounding with what was
     placed fixed, and the next round follows the new LP (a few dozen LP solves)."""
-    from allocopt.solution import decode
+    from allocopt.model.decode import decode
 
     cols = program.columns
     started = time.perf_counter()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from allocopt.instance import Instance
+from allocopt.model.decode import option_label
 from allocopt.model.program import Program, VarKind
-from allocopt.solution import Solution, option_label
+from allocopt.solution import Solution
 
 
 def hint_from_solution(instance: Instance, program: Program, previous: Solution) -> np.ndarray:

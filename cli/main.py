@@ -152,12 +152,12 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
     if decompose is not None and (warm_start is not None or explicit_start):
         raise Failure(["--decompose cannot be combined with --warm-start or --start"],
                       EXIT_BAD_INPUT)
-    from allocopt.backends import REGISTRY, SolveOptions, Status
-    from allocopt.decompose import DecompositionError, solve_decomposed
-    from allocopt.errors import BackendError
-    from allocopt.pipeline import VerificationError
+    from allocopt.backends import REGISTRY, SolveOptions
+    from allocopt.decompose import solve_decomposed
+    from allocopt.errors import BackendError, DecompositionError, VerificationError
     from allocopt.pipeline import solve as run
     from allocopt.results import write_results
+    from allocopt.status import Status
     from allocopt_cli.progress import progress_line
 
     if backend not in (*REGISTRY, "auto"):

@@ -82,9 +82,7 @@ class _Bars:
 def _domain_errors(backend: str):
     """Library errors as clean messages with the contract's exit codes."""
     from allocopt.backends import REGISTRY
-    from allocopt.errors import BackendError
-    from allocopt.pipeline import VerificationError
-    from allocopt.sensitivity import ExecutorError, ParameterError
+    from allocopt.errors import BackendError, ExecutorError, ParameterError, VerificationError
 
     if backend not in (*REGISTRY, "auto"):
         raise click.BadParameter(f"choose from {', '.join(REGISTRY)}, auto",
@@ -180,7 +178,8 @@ def shadow_prices(file: Path, out_dir: Path, backend: str, time_limit: float | N
     settings = _settings(backend, time_limit, gap, seed)
     with _domain_errors(backend):
         from allocopt.backends import get_backend
-        from allocopt.sensitivity.duals import RESOURCE_RULES, DualsError
+        from allocopt.errors import DualsError
+        from allocopt.sensitivity.duals import RESOURCE_RULES
         from allocopt.sensitivity.duals import shadow_prices as compute
         from allocopt.sensitivity.output import metadata, shadow_files
         from allocopt.sensitivity.scenario import solve_instance

@@ -15,24 +15,12 @@ from typing import ClassVar, Generic, TypeVar
 import numpy as np
 
 from allocopt.defaults import DEFAULT_GAP, default_threads
+
+# SolverAbandoned (allocopt.errors), Status, Result and relative_gap (allocopt.status)
+# live in the neutral modules and are re-exported here, where callers have found them.
+from allocopt.errors import SolverAbandoned
 from allocopt.model.program import Program
-
-
-class Status(StrEnum):
-    """OPTIMAL: proven within the gap asked for. FEASIBLE: a solution, not proven
-    (time limit). INFEASIBLE: no allocation satisfies every rule. UNBOUNDED: the model
-    is broken. NO_SOLUTION_FOUND: stopped before any solution. ERROR: the solver failed."""
-
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"
-    INFEASIBLE = "infeasible"
-    UNBOUNDED = "unbounded"
-    NO_SOLUTION_FOUND = "no_solution_found"
-    ERROR = "error"
-
-    @property
-    def has_solution(self) -> bool:
-        return self in (Status.OPTIMAL, Status.FEASIBLE)
+from allocopt.status import Result, Status, known, relative_gap
 
 
 class Feature(StrEnum):
@@ -108,33 +96,6 @@ class SolveOptions:
         return self.gap / (1.0 + self.gap)
 
 
-@dataclass
-class Result:
-    """A backend's answer, normalised. `bound` is the best proven bound on the
-    objective (an upper bound when maximising). `row_duals[i]` (LPs only) is
-    ∂objective/∂(active bound of row i): when maximising, ≥ 0 on a binding ≤ row."""
-
-    status: Status
-    objective: float | None
-    bound: float | None
-    values: np.ndarray | None
-    wall_s: float
-    backend: str
-    row_duals: np.ndarray | None = None
-    interrupted: bool = False
-    message: str = ""
-
-    @property
-    def gap(self) -> float | None:
-        return relative_gap(self.objective, self.bound)
-
-    @property
-    def abs_gap(self) -> float | None:
-        if self.objective is None or not _known(self.bound):
-            return None
-        return abs(self.bound - self.objective)
-
-
 # A gap this much over what was asked still counts as within it (float noise).
 GAP_TOLERANCE = 1e-9
 
@@ -156,7 +117,7 @@ def settle(result: Result, options: SolveOptions) -> Result:
     bound, and "optimal" means proven within both gaps asked (a solver that stopped on
     one gap, or on its own default tolerances, is only "feasible"); a solve stopped by a
     limit that had already proven the gaps is optimal."""
-    if result.bound is not None and not _known(result.bound):
+    if result.bound is not None and not known(result.bound):
         result = replace(result, bound=None)
     if options.relax or not result.status.has_solution:
         return result
@@ -171,17 +132,6 @@ def settle(result: Result, options: SolveOptions) -> Result:
     if result.status is Status.FEASIBLE and proven:
         return replace(result, status=Status.OPTIMAL)
     return result
-
-
-def relative_gap(objective: float | None, bound: float | None) -> float | None:
-    """|bound − objective| / max(|objective|, 1e-9); 0 when both are 0; None without a
-    finite bound (a solver's 1e20 or 1e29 for "none yet" included)."""
-    if objective is None or not _known(bound):
-        return None
-    diff = abs(bound - objective)
-    if diff <= 1e-9:
-        return 0.0
-    return diff / max(abs(objective), 1e-9)
 
 
 T = TypeVar("T")
@@ -283,20 +233,14 @@ class ProgressReporter:
 
     def _merge(self, incumbent: float | None, bound: float | None) -> bool:
         changed = False
-        if _known(incumbent) and incumbent != self._incumbent:
+        if known(incumbent) and incumbent != self._incumbent:
             self._incumbent, changed = float(incumbent) + 0.0, True  # + 0.0: no -0.0
-        if _known(bound) and bound != self._bound:
+        if known(bound) and bound != self._bound:
             self._bound, changed = float(bound) + 0.0, True
         return changed
 
     def _now(self) -> Progress:
         return Progress(time.perf_counter() - self._started, self._incumbent, self._bound)
-
-
-def _known(value: float | None) -> bool:
-    """A value, not a solver's way of saying "none yet": ±inf, or SCIP's 1e20 and CBC's
-    1e50 (their infinities)."""
-    return value is not None and abs(value) < 1e20
 
 
 def progress_reporter(options: SolveOptions, started: float) -> ProgressReporter | None:
@@ -360,11 +304,6 @@ class Backend(ABC):
         """The solver's own answer, with `options.time_limit_s` as its limit."""
 
 
-class SolverAbandoned(RuntimeError):
-    """The solver did not stop within the grace period after an interrupt; its state
-    must not be read, and nothing it found is reported."""
-
-
 INTERRUPT_GRACE_S = 10.0
 # A solver still running this long after its deadline is asked to stop, as on Ctrl-C:
 # some phases of some solvers (HiGHS on a model with continuous columns) read their
@@ -406,3 +345,9 @@ def run_interruptible(solve: Callable[[], object], interrupt: Callable[[], objec
     if failure:
         raise failure[0]
     return stop is not None and stop.is_set()
+
+
+__all__ = ["GAP_TOLERANCE", "INTERRUPT_GRACE_S", "OVERRUN_GRACE_S", "PROGRESS_INTERVAL_S",
+           "Backend", "Feature", "Progress", "ProgressReporter", "Result", "SolveOptions",
+           "SolverAbandoned", "Status", "Throttle", "installed_version", "progress_reporter",
+           "relative_gap", "run_interruptible", "settle", "within_gaps"]

@@ -1,4 +1,5 @@
-"""The formulation: columns, rule families and the assembled `Program`."""
+"""The formulation: columns, rule families and the assembled `Program`; `decode` reads
+a solved program's column values back into a Solution."""
 
 from allocopt.model.build import build_program
 from allocopt.model.program import Program, Rule, VarKind

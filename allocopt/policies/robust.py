@@ -29,16 +29,18 @@ instance with the plan's arrivals as deliveries (`fixed_purchase_instance`).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
 from allocopt.backends import SolveOptions, choose_backend
-from allocopt.backends.base import Result, Status
 from allocopt.clock import share, with_deadline
+from allocopt.errors import VerificationError
 from allocopt.instance import Instance
 from allocopt.instance.schema import RobustCriterion, Scenario
 from allocopt.model import build_program
+from allocopt.model.decode import decode, decode_purchases
 from allocopt.model.program import Columns, Program, RowBlock, Rule, VarKind, stack
 from allocopt.policies.extend import append_columns, append_rows
 from allocopt.policies.scenarios import (
@@ -48,7 +50,12 @@ from allocopt.policies.scenarios import (
     scenario_instance,
 )
 from allocopt.policies.stages import Stage, StagedResult, solve_stages
-from allocopt.solution import Purchase, Solution, decode, decode_purchases
+from allocopt.solution import Purchase, Solution
+from allocopt.status import Result, Status
+
+# `allocopt.pipeline.solve`, handed in by the pipeline (which imports this module) so
+# that the robust policy never imports the pipeline back.
+SolveWeighted = Callable[..., Solution]
 
 # Verify rules that a purchase plan alone can break.
 PLAN_RULES = frozenset({"procurement", "procurement_lead_time", "procurement_quota",
@@ -282,12 +289,11 @@ def _solve_extensive(instance: Instance, base: Program, scenarios: list[Scenario
 
 
 def _expected_value_plan(instance: Instance, base: Program, scenarios: list[Scenario],
-                         p: list[float], backend: str, options: SolveOptions, check: bool
+                         p: list[float], backend: str, options: SolveOptions, check: bool,
+                         solve_weighted: SolveWeighted
                          ) -> tuple[list[Purchase] | None, list[Solution | None]]:
     """The plan for the average scenario (None if it has none) and each scenario's best
     allocation under it (None where that scenario cannot be served)."""
-    from allocopt.pipeline import solve as solve_weighted
-
     mean = mean_value_program(instance, base, scenarios, p)
     n = len(scenarios)
     ev = solve_and_trim(mean, [Stage("weighted value", base.columns.objective)], backend,
@@ -328,11 +334,11 @@ def _hint(instance: Instance, base: Program, program: Program, layout: Layout,
     return hint
 
 
-def solve_robust(instance: Instance, backend: str = "scip",
+def solve_robust(instance: Instance, solve_weighted: SolveWeighted, backend: str = "scip",
                  options: SolveOptions | None = None, check: bool = True) -> Solution:
     """Solve the robust policy; raises VerificationError if any allocation or the plan
-    breaks a rule."""
-    from allocopt.pipeline import VerificationError
+    breaks a rule. `solve_weighted` is `allocopt.pipeline.solve`, which calls this: each
+    scenario's allocation under the average scenario's plan is an ordinary solve."""
     from allocopt.policies import parameters
 
     options = with_deadline(options or SolveOptions(), time.monotonic())
@@ -352,7 +358,8 @@ def solve_robust(instance: Instance, backend: str = "scip",
     # The time left is shared by weight: the average-scenario plan and each scenario
     # under it (n + 1), the robust model (n copies), each scenario alone (n).
     ev_plan, ev_answers = _expected_value_plan(instance, base, scenarios, p, backend,
-                                               share(options, n + 1, 3 * n + 1), check)
+                                               share(options, n + 1, 3 * n + 1), check,
+                                               solve_weighted)
     program, layout, stages = extensive_form(instance, base, scenarios, p, settings.criterion,
                                              settings.floor)
     hint = None

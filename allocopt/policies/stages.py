@@ -18,10 +18,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from allocopt.backends import Feature, SolveOptions, get_backend
-from allocopt.backends.base import Result, SolverAbandoned, Status, relative_gap
 from allocopt.clock import share
+from allocopt.errors import SolverAbandoned
 from allocopt.model.program import Program
 from allocopt.policies.extend import append_row, padded, with_objective
+from allocopt.status import Result, Status, relative_gap
 
 # Rows that carry an earlier stage's value give it this much room (relative, with an
 # absolute floor) so that solver tolerances never make the next stage infeasible.

@@ -31,21 +31,18 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from allocopt.backends import SolveOptions, get_backend
-from allocopt.backends.base import Result, Status
+from allocopt.errors import DualsError
 from allocopt.instance import Instance
 from allocopt.model import build_program
 from allocopt.model.program import Program, Rule, VarKind
 from allocopt.solution import Solution
+from allocopt.status import Result, Status
 from allocopt.warmstart import hint_from_solution
 
 RESOURCE_RULES = frozenset({Rule.CAPACITY, Rule.POWER, Rule.BUDGET_CAPEX, Rule.BUDGET_OPEX,
                             Rule.BUDGET_TOTAL, Rule.AREA_MIN_SHARE, Rule.AREA_MAX_SHARE,
                             Rule.PROCUREMENT_QUOTA})
 BINDING_TOL = 1e-6
-
-
-class DualsError(RuntimeError):
-    """The fixed LP could not be solved to optimality (or gave no duals)."""
 
 
 @dataclass(frozen=True)

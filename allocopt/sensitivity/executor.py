@@ -21,7 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from allocopt.errors import AllocoptError
+from allocopt.errors import ExecutorError
 
 Progress = Callable[[int], None]
 Phases = Callable[[str, int], Progress]
@@ -31,10 +31,6 @@ Phases = Callable[[str, int], Progress]
 
 def phase(progress: Phases | None, label: str, total: int) -> Progress | None:
     return progress(label, total) if progress and total else None
-
-
-class ExecutorError(AllocoptError):
-    """The chosen executor cannot be used (Dask missing or its scheduler unreachable)."""
 
 
 @dataclass(frozen=True)

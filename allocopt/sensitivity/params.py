@@ -26,17 +26,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from allocopt.errors import AllocoptError, InstanceError
+from allocopt.errors import InstanceError, ParameterError
 from allocopt.instance import Instance, InstanceSpec, from_spec
 
 COLLECTIONS = {"gpu_types": "GPU type", "sites": "site", "procurement": "procurement option",
                "areas": "area", "partners": "partner", "projects": "project"}
 FORMS = ("supply.<type>[.<site>], budget.capex|opex|total, policy.<field>, "
          + ", ".join(f"{c}.<id>.<field>" for c in COLLECTIONS))
-
-
-class ParameterError(AllocoptError):
-    """A parameter path, range or value the instance cannot take."""
 
 
 Location = tuple[Any, ...]

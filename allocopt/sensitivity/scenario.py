@@ -15,6 +15,7 @@ import numpy as np
 
 from allocopt.backends import SolveOptions
 from allocopt.defaults import DEFAULT_BACKEND, DEFAULT_GAP
+from allocopt.errors import VerificationError
 from allocopt.instance import Instance
 from allocopt.sensitivity.params import Change, ParameterError, apply_changes
 from allocopt.solution import Solution
@@ -96,7 +97,7 @@ def solve_instance(instance: Instance, settings: Settings, warm: Solution | None
                    seed: int | None = None, keep: bool = False) -> Outcome:
     """Solve and verify `instance`; `keep` returns the Solution too (for warm starts).
     An allocation that fails verification gives an Outcome with status UNVERIFIED."""
-    from allocopt.pipeline import VerificationError, solve
+    from allocopt.pipeline import solve
 
     try:
         try:
