@@ -213,7 +213,8 @@ def solve_decomposed(instance: Instance, parts: int, backend: str = "scip",
         return solve(instance, backend=backend, options=options)
     lp_status, lp_bound, lp_values, lp_solver = lp_relaxation(program)
     lp_s = time.perf_counter() - started - build_s
-    backend = choose_backend(backend, len(program.columns))
+    backend = choose_backend(backend, len(program.columns),
+                             bool(program.columns.integer.all()), weighted=True)
     if lp_status is Status.INFEASIBLE:  # no relaxed allocation: no allocation at all
         return Solution(Status.INFEASIBLE, None, None, None, backend,
                         time.perf_counter() - started, build_s=build_s,

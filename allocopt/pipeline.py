@@ -82,7 +82,9 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
                                "per scenario (solve without --warm-start)")
         from allocopt.policies.robust import solve_robust
 
-        solution = solve_robust(instance, solve, backend=backend, options=options, check=check)
+        with watch.stage("solve: robust (every scenario, verified)"):
+            solution = solve_robust(instance, solve, backend=backend, options=options,
+                                    check=check)
         solution.figures["time"] = _time_figures(limit_s, watch, solution)
         return solution
     relaxation = None

@@ -92,9 +92,9 @@ def schema() -> None:
               help="Results folder [default: results/<instance file stem>].")
 @click.option("--backend", default="auto", show_default=True,
               help="scip, highs, cpsat, cbc, or auto: the fastest measured for the model's "
-                   "shape (HiGHS up to 3,000 columns; above, SCIP with --start core for "
-                   "integer weighted models, CP-SAT for other integer models, SCIP when a "
-                   "column is continuous).")
+                   "shape and policy (SCIP for integer weighted models, with --start core "
+                   "above 3,000 columns; other policies: HiGHS up to 3,000 columns, above "
+                   "CP-SAT for integer models, SCIP when a column is continuous).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
               help="Seconds for the whole command (loading, starts, every policy stage, "
                    "verification); the best allocation found is returned with its gap.")

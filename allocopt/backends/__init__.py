@@ -20,12 +20,13 @@ REGISTRY: dict[str, type[Backend]] = {
 }
 
 
-# `auto` (the default) chooses from the model's shape, by the tables in
-# benchmarks/README.md: HiGHS up to this many columns (the Korea scenarios, 1.4k columns:
-# HiGHS is the fastest to 0.1 %); above, for an all-integer weighted model, SCIP seeded
-# by the LP-core start (the national instances, 5.7k columns: 4-12 s against CP-SAT's
-# 6-17 s cold and SCIP's 8-49 s cold), CP-SAT for other integer models, SCIP when some
-# column is continuous (fractional granularity, max-min and proportional fairness).
+# `auto` (the default) chooses from the model's shape and policy, by the tables in
+# benchmarks/README.md. All-integer weighted models go to SCIP, seeded by the LP-core
+# start above AUTO_HIGHS_MAX_COLUMNS: within 1.3x of the fastest backend on every
+# instance measured (korea-2025: 4.8 s against HiGHS's 3.9 s; the export shock: 6.6 s
+# against HiGHS's 13.6 s; national, 5.7k columns: 3.2-10.7 s, 0.97-1.18x the best).
+# Other policies: HiGHS up to AUTO_HIGHS_MAX_COLUMNS columns; above, SCIP when a column
+# is continuous (max-min, proportional fairness), CP-SAT for all-integer models.
 AUTO_HIGHS_MAX_COLUMNS = 3000
 
 
@@ -55,11 +56,11 @@ def choose_backend(name: str, columns: int, all_integer: bool = True,
     """Resolve `auto` for a model of `columns` columns; other names pass through."""
     if name != "auto":
         return name
+    if weighted and all_integer and (columns <= AUTO_HIGHS_MAX_COLUMNS or _installed("highs")):
+        return "scip"  # above the threshold only with the core start, which needs HiGHS
     if columns <= AUTO_HIGHS_MAX_COLUMNS and _installed("highs"):
         return "highs"
-    if not all_integer:
-        return "scip"
-    return "scip" if weighted and _installed("highs") else "cpsat"
+    return "cpsat" if all_integer else "scip"
 
 
 def _installed(name: str) -> bool:
