@@ -285,6 +285,7 @@ def stop_on_signals():
 
 
 def print_summary(instance, solution, out: Path) -> None:
+    from allocopt import folder
     from allocopt.results import summarise
 
     objective, bound = figures_apart(solution.objective, solution.bound)
@@ -315,7 +316,8 @@ def print_summary(instance, solution, out: Path) -> None:
     spend = figures["spend"]
     click.echo(f"public spend: capex {spend['capex']:,.2f} + opex {spend['opex_public']:,.2f} "
                f"{spend['currency']}")
-    click.echo(f"wrote {out}/summary.json, allocation.csv, projects.csv, purchases.csv")
+    click.echo(f"wrote {out}/{folder.SUMMARY}, {folder.ALLOCATION}, {folder.PROJECTS}, "
+               f"{folder.PURCHASES}")
 
 
 def area_tree(instance) -> list[tuple[int, str]]:
@@ -402,7 +404,7 @@ def export(file: Path, fmt: str, out_file: Path | None, **limits) -> None:
     """Write the model of FILE as MPS or LP text, for any other solver."""
     instance = load(file, **limits)
     from allocopt.export import export_model
-    from allocopt.results import write_text_atomic
+    from allocopt.folder import write_text_atomic
 
     text = export_model(instance, fmt)
     if out_file is None:
@@ -427,8 +429,8 @@ def generate(projects: int, gpus: int, types: int, sites: int, periods: int, see
 
     import yaml
 
+    from allocopt.folder import write_text_atomic
     from allocopt.instance.generator import generate as make
-    from allocopt.results import write_text_atomic
 
     spec = make(projects=projects, gpus=gpus, types=types, sites=sites, periods=periods,
                 seed=seed)

@@ -124,7 +124,7 @@ def _recorded(settings, executor=None, **more) -> dict:
 
 
 def _write(out_dir: Path, files: dict, plots, no_plots: bool) -> None:
-    from allocopt.results import write_folder
+    from allocopt.folder import write_folder
     from allocopt.sensitivity import plots as charts
 
     if not no_plots:
