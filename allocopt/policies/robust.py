@@ -372,6 +372,7 @@ def solve_robust(instance: Instance, backend: str = "scip",
         alone = [s.id for s in scenarios
                  if _solve_extensive(instance, base, [s], [1.0], RobustCriterion.EXPECTED, None,
                                      backend, options)[0].result.status is Status.INFEASIBLE]
+        solution.infeasible_scenarios = alone
         solution.message = ("infeasible on their own: " + ", ".join(alone) if alone else
                             "every scenario is feasible alone; the criterion's floor or the "
                             "shared purchases make them conflict")
