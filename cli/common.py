@@ -30,9 +30,18 @@ class BackendType(click.ParamType):
         from allocopt.backends import REGISTRY
 
         if value not in REGISTRY:
+            # The option's name unquoted, as the message has always read.
+            hint = param.opts[0] if param is not None and param.opts else None
             raise click.BadParameter(f"choose from {', '.join(REGISTRY)}, auto", ctx=ctx,
-                                     param=param, param_hint="--backend")
+                                     param=param, param_hint=hint)
         return value
+
+    def shell_complete(self, ctx, param, incomplete):
+        from click.shell_completion import CompletionItem
+
+        from allocopt.backends import REGISTRY
+
+        return [CompletionItem(n) for n in (*REGISTRY, "auto") if n.startswith(incomplete)]
 
     def get_metavar(self, param, ctx=None):
         return "TEXT"  # what --help has always shown; the help text lists the names
@@ -125,9 +134,10 @@ _ERRORS: tuple[tuple[str, str, int, Callable[..., list[str]]], ...] = (
      lambda e, lead, backend, allocation: _lines(e, lead)),
     ("allocopt.sensitivity.executor", "ExecutorError", EXIT_BAD_INPUT,
      lambda e, lead, backend, allocation: _lines(e, lead)),
-    ("allocopt.pipeline", "VerificationError", EXIT_VIOLATED,
-     lambda e, lead, backend, allocation: [f"{allocation} breaks rules; nothing was written:",
-                                           *str(e).splitlines()]),
+    *((module, "VerificationError", EXIT_VIOLATED,
+       lambda e, lead, backend, allocation: [f"{allocation} breaks rules; nothing was written:",
+                                             *str(e).splitlines()])
+      for module in ("allocopt.errors", "allocopt.pipeline")),  # moving to allocopt.errors
     ("allocopt.decompose", "DecompositionError", EXIT_NO_SOLUTION,
      lambda e, lead, backend, allocation: [f"{lead}{e}; nothing was written"]),
     ("allocopt.sensitivity.duals", "DualsError", EXIT_NO_SOLUTION,
