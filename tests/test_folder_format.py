@@ -8,6 +8,7 @@ from pathlib import Path
 
 import allocopt.csvsafe
 import allocopt.folder as fmt
+import allocopt.instance.tables
 import allocopt.report.folder
 import allocopt.results
 import allocopt.sensitivity.output
@@ -36,6 +37,7 @@ def test_other_modules_use_the_format_objects():
     for name in ("number", "write_atomic", "SHADOW_PRICES", "INSTANCE_NAMES"):
         assert getattr(allocopt.report.folder, name) is getattr(fmt, name), name
     assert allocopt.sensitivity.output.SHADOW_COLUMNS is fmt.SHADOW_COLUMNS
+    assert allocopt.instance.tables.OUTPUT_COLUMNS is fmt.PROJECT_COLUMNS
 
 
 def test_report_requires_a_subset_of_the_written_columns():
