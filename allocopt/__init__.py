@@ -18,6 +18,8 @@ except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0+local"
 
 if TYPE_CHECKING:
+    from allocopt.audit import verify_folder
+    from allocopt.diagnose import explain_infeasible
     from allocopt.instance import Instance, load_instance
     from allocopt.pipeline import solve
     from allocopt.solution import Solution
@@ -29,6 +31,8 @@ _LAZY = {
     "solve": "allocopt.pipeline",
     "Solution": "allocopt.solution",
     "SolveOptions": "allocopt.backends",
+    "verify_folder": "allocopt.audit",
+    "explain_infeasible": "allocopt.diagnose",
 }
 
 
@@ -41,5 +45,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'allocopt' has no attribute {name!r}")
 
 
-__all__ = ["Instance", "Solution", "SolveOptions", "__version__", "from_spec", "load_instance",
-           "solve"]
+__all__ = ["Instance", "Solution", "SolveOptions", "__version__", "explain_infeasible",
+           "from_spec", "load_instance", "solve", "verify_folder"]

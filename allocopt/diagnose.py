@@ -11,13 +11,14 @@ exists.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from allocopt.backends import DEFAULT_BACKEND, SolveOptions, choose_backend, get_backend
 from allocopt.instance import Instance
 from allocopt.model import Program, Rule, build_program
+from allocopt.solution import Solution
 from allocopt.status import Status
 
 # Structural rows (at most one start per project, elastic sizes tied to their start)
@@ -142,3 +143,28 @@ def conflict_groups(instance: Instance, backend: str = DEFAULT_BACKEND,
 def diagnose(instance: Instance, backend: str = DEFAULT_BACKEND) -> list[str]:
     """Lines naming the conflicting rules of an infeasible instance ([] if feasible)."""
     return [describe(instance, g) for g in conflict_groups(instance, backend)]
+
+
+@dataclass(frozen=True)
+class Infeasibility:
+    """Why no allocation exists. `conflicts`: the conflicting rules of the instance
+    (`diagnose`). Under the robust policy, `robust` is set and `scenarios` maps each
+    scenario infeasible on its own (file order) to its conflicting rules, purchases taken
+    at face value; `conflicts` is then empty."""
+
+    conflicts: list[str] = field(default_factory=list)
+    robust: bool = False
+    scenarios: dict[str, list[str]] = field(default_factory=dict)
+
+
+def explain_infeasible(instance: Instance, solution: Solution,
+                       backend: str = DEFAULT_BACKEND) -> Infeasibility:
+    """The conflicting rules behind an infeasible `solution` of `instance`."""
+    if solution.policy.get("name") != "robust":
+        return Infeasibility(conflicts=diagnose(instance, backend))
+    from allocopt.policies.scenarios import scenario_instance
+
+    failing = set(solution.infeasible_scenarios)
+    return Infeasibility(robust=True, scenarios={
+        s.id: diagnose(scenario_instance(instance, s), backend)
+        for s in instance.spec.scenarios if s.id in failing})

@@ -115,6 +115,25 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
     return solution
 
 
+def run_policy(instance: Instance, policy: str | None = None, *,
+               backend: str = DEFAULT_BACKEND, options: SolveOptions | None = None,
+               warm_start: Solution | None = None, start: str | None = "auto",
+               decompose: int | None = None) -> Solution:
+    """Run a policy on `instance`: its own (`policy=None`) or another objective with the
+    file's settings (`Instance.with_objective`, InstanceError when the file cannot
+    serve it); over the whole model (`solve`), or, with `decompose=K`, as K parts and a
+    repair (`allocopt.decompose.solve_decomposed`, the weighted policy only, with no
+    warm start or seeded start)."""
+    if policy is not None:
+        instance = instance.with_objective(policy)
+    if decompose is None:
+        return solve(instance, backend=backend, options=options, warm_start=warm_start,
+                     start=start)
+    from allocopt.decompose import solve_decomposed
+
+    return solve_decomposed(instance, decompose, backend=backend, options=options)
+
+
 def _solve_policy(instance: Instance, program: Program, backend: str,
                   options: SolveOptions, started: float, watch: Stopwatch,
                   auto: bool) -> tuple[Solution, Program]:

@@ -1,68 +1,49 @@
-"""The results folder: summary.json, allocation.csv, projects.csv, purchases.csv.
+"""A Solution as the rows of a results folder, and back.
 
-Written atomically: everything goes to a hidden sibling folder first, which then
-takes the place of the target, so a crash never leaves a half-written folder and an
-earlier result is replaced only when the new one is complete. Reading a folder back
-gives a Solution that `verify` re-checks from the rows alone.
+`render` turns a Solution into the folder's files (summary.json, allocation.csv,
+projects.csv, purchases.csv, and a robust solve's scenario files); `read_solution`
+rebuilds a Solution from them that `verify` re-checks from the rows alone. The file
+names, columns, CSV text and the atomic writer are the format's (`allocopt.folder`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import os
-import shutil
-import tempfile
 from collections import defaultdict
-from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
-from allocopt.csvsafe import neutralise, restore_row
 from allocopt.errors import ResultsError
+from allocopt.folder import (
+    ALLOCATION,
+    ALLOCATION_COLUMNS,
+    NUMERIC_COLUMNS,
+    PROJECT_COLUMNS,
+    PROJECTS,
+    PURCHASE_COLUMNS,
+    PURCHASES,
+    SCENARIO_COLUMNS,
+    SCENARIOS,
+    SUMMARY,
+    csv_text,
+    read_optional_rows,
+    read_rows,
+    read_summary,
+    scenario_files,
+    write_folder,
+    write_text_atomic,
+)
+from allocopt.folder import num as _num
 from allocopt.instance import Instance
 from allocopt.solution import Award, Purchase, Solution
 from allocopt.status import Status
 from allocopt.verify import Violation
 
-ALLOCATION_COLUMNS = ("project", "gpu_type", "site", "period", "gpus")
-PROJECT_COLUMNS = ("project", "title", "owner", "area", "partner", "mandatory", "funded",
-                   "configuration", "site", "start", "end", "gpus_awarded", "gpus_requested",
-                   "perf_gpus_awarded", "perf_gpus_requested", "value")
-PURCHASE_COLUMNS = ("option", "gpu_type", "site", "period", "units", "cost")
-SCENARIO_COLUMNS = ("scenario", "id", "probability", "value", "funded_projects", "eev_value",
-                    "wait_and_see_value")
-# Columns whose cells are numbers; every other cell is text and neutralised (csvsafe).
-NUMERIC_COLUMNS = frozenset({"gpus", "gpus_awarded", "gpus_requested", "perf_gpus_awarded",
-                             "perf_gpus_requested", "value", "units", "cost", "scenario",
-                             "probability", "funded_projects", "eev_value",
-                             "wait_and_see_value"})
-
-
-def _num(x: float) -> str:
-    """Numbers as written in CSV: integers without a decimal point, others with repr."""
-    return str(int(x)) if float(x).is_integer() else repr(float(x))
-
-
-def csv_text(columns: Iterable[str], rows: Iterable[Iterable[Any]], *,
-             numeric: Collection[str]) -> str:
-    """CSV text with a header row and '\\n' line ends (the same bytes on every OS).
-
-    Cells of the `numeric` columns are written as given; every other cell (and every
-    header) is text, neutralised so that no spreadsheet takes it for a formula."""
-    columns = list(columns)
-    text = [c not in numeric for c in columns]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([neutralise(str(c)) for c in columns])
-    writer.writerows([neutralise("" if cell is None else str(cell)) if is_text else cell
-                      for cell, is_text in zip(row, text, strict=True)] for row in rows)
-    return buffer.getvalue()
-
-
-def _csv(columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
-    return csv_text(columns, rows, numeric=NUMERIC_COLUMNS)
+# Names of the format that callers of earlier versions import from here.
+__all__ = ["ALLOCATION_COLUMNS", "NUMERIC_COLUMNS", "PROJECT_COLUMNS", "PURCHASE_COLUMNS",
+           "SCENARIO_COLUMNS", "award_value", "csv_text", "extra_columns", "read_solution",
+           "render", "requested", "summarise", "write_folder", "write_results",
+           "write_text_atomic"]
 
 
 def _config(project, configuration: str | None):
@@ -198,24 +179,24 @@ def render(instance: Instance, solution: Solution, options: dict[str, Any],
         **summarise(instance, solution),
     }
     files = {
-        "summary.json": json.dumps(summary, indent=2, sort_keys=False) + "\n",
-        "allocation.csv": _csv(ALLOCATION_COLUMNS, allocation_rows),
-        "projects.csv": _csv(PROJECT_COLUMNS + extra_columns(instance), project_rows),
-        "purchases.csv": _csv(PURCHASE_COLUMNS, purchase_rows),
+        SUMMARY: json.dumps(summary, indent=2, sort_keys=False) + "\n",
+        ALLOCATION: csv_text(ALLOCATION_COLUMNS, allocation_rows),
+        PROJECTS: csv_text(PROJECT_COLUMNS + extra_columns(instance), project_rows),
+        PURCHASES: csv_text(PURCHASE_COLUMNS, purchase_rows),
     }
     if solution.scenarios:
         figures = {f["id"]: f for f in solution.figures.get("scenarios", [])}
         rows = []
         for k, (scenario, fixed, answer) in enumerate(solution.scenarios, start=1):
             allocation_rows, project_rows = _tables(fixed, answer)
-            files[f"scenario-{k}-allocation.csv"] = _csv(ALLOCATION_COLUMNS, allocation_rows)
-            files[f"scenario-{k}-projects.csv"] = _csv(PROJECT_COLUMNS + extra_columns(fixed),
-                                                       project_rows)
+            allocation_file, projects_file = scenario_files(k)
+            files[allocation_file] = csv_text(ALLOCATION_COLUMNS, allocation_rows)
+            files[projects_file] = csv_text(PROJECT_COLUMNS + extra_columns(fixed), project_rows)
             f = figures.get(scenario.id, {})
             rows.append((k, scenario.id, _num(scenario.probability), _num(answer.objective),
                          len(answer.awards), _maybe(f.get("eev_value")),
                          _maybe(f.get("wait_and_see_value"))))
-        files["scenarios.csv"] = _csv(SCENARIO_COLUMNS, rows)
+        files[SCENARIOS] = csv_text(SCENARIO_COLUMNS, rows)
     return files
 
 
@@ -253,37 +234,6 @@ def _tables(instance: Instance, solution: Solution) -> tuple[list[tuple], list[t
     return allocation_rows, project_rows
 
 
-def write_folder(out_dir: str | Path, files: dict[str, str | bytes]) -> Path:
-    """Write `files` (text as UTF-8, or bytes) into `out_dir` atomically, replacing an
-    earlier folder only once the new one is complete."""
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    old: Path | None = None
-    try:
-        for name, content in files.items():
-            data = content.encode("utf-8") if isinstance(content, str) else content
-            with open(staging / name, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-        staging.chmod(0o755)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-            old.rmdir()
-            out.rename(old)
-        staging.rename(out)
-    except BaseException:
-        # Interrupted between the two renames (Ctrl-C): put the earlier folder back.
-        if old is not None and old.exists() and not out.exists():
-            old.rename(out)
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    return out
-
-
 def write_results(out_dir: str | Path, instance: Instance, solution: Solution,
                   options: dict[str, Any], violations: list[Violation] | None = None) -> Path:
     from allocopt import __version__
@@ -292,18 +242,8 @@ def write_results(out_dir: str | Path, instance: Instance, solution: Solution,
                                         __version__))
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    try:
-        with open(path, encoding="utf-8", newline="") as f:
-            return [restore_row(r) for r in csv.DictReader(f)]
-    except OSError as exc:
-        raise ResultsError(f"{path}: cannot read ({exc.strerror})") from None
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise ResultsError(f"{path}: not a readable CSV file ({exc})") from None
-
-
-def read_solution(instance: Instance, folder: str | Path, allocation_file: str = "allocation.csv",
-                  projects_file: str = "projects.csv") -> tuple[Solution, list[Violation]]:
+def read_solution(instance: Instance, folder: str | Path, allocation_file: str = ALLOCATION,
+                  projects_file: str = PROJECTS) -> tuple[Solution, list[Violation]]:
     """Rebuild a Solution from a results folder, trusting nothing but its rows.
 
     Awards come from allocation.csv; a project whose rows are not one site over
@@ -311,74 +251,19 @@ def read_solution(instance: Instance, folder: str | Path, allocation_file: str =
     as a `steady` violation, and projects.csv must agree with allocation.csv.
     """
     folder = Path(folder)
-    try:
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ResultsError(f"{folder / 'summary.json'}: cannot read ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
-        raise ResultsError(f"{folder / 'summary.json'}: invalid JSON ({exc.msg})") from None
-    allocation = _read_csv(folder / allocation_file)
-    projects = _read_csv(folder / projects_file)
-    purchases = _read_csv(folder / "purchases.csv") if (folder / "purchases.csv").exists() else []
+    summary = read_summary(folder)
+    allocation = read_rows(folder / allocation_file)
+    listed = {r.get("project"): r for r in read_rows(folder / projects_file)}
+    purchases = read_optional_rows(folder / PURCHASES) or []
+    rows_of = _rows_by_project(instance, allocation, folder / allocation_file)
     problems: list[Violation] = []
-    idx = instance.period_index
-    rows_of: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for k, row in enumerate(allocation, start=2):
-        try:
-            float(row["gpus"])
-            idx[row["period"]]
-        except (KeyError, ValueError, TypeError):
-            raise ResultsError(f"{folder / allocation_file}: row {k} is malformed") from None
-        rows_of[row["project"]].append(row)
-    listed = {r.get("project"): r for r in projects}
-    awards = []
-    for project_id, rows in rows_of.items():
-        sites = {r["site"] for r in rows}
-        periods = sorted({idx[r["period"]] for r in rows})
-        per_type: dict[str, dict[int, float]] = defaultdict(dict)
-        for r in rows:
-            t = idx[r["period"]]
-            per_type[r["gpu_type"]][t] = per_type[r["gpu_type"]].get(t, 0.0) + float(r["gpus"])
-        steady = (len(sites) == 1 and periods == list(range(periods[0], periods[-1] + 1))
-                  and all(set(v) == set(periods) and len(set(v.values())) == 1
-                          for v in per_type.values()))
-        if not steady:
-            problems.append(Violation("steady", f"project {project_id}: allocation.csv rows are "
-                                                "not one steady allocation at one site"))
-        row = listed.get(project_id)
-        if row is None or row.get("funded") != "true":
-            problems.append(Violation("assignment", f"project {project_id} holds GPUs in "
-                                                    "allocation.csv but projects.csv does not "
-                                                    "list it as funded"))
-        config = (row or {}).get("configuration") or "elastic"
-        awards.append(Award(
-            project=project_id, configuration=None if config == "elastic" else config,
-            site=sorted(sites)[0], start=instance.periods[periods[0]],
-            end=instance.periods[periods[-1]],
-            gpus={g: max(v.values()) for g, v in sorted(per_type.items())}))
-    for project_id, row in listed.items():
-        if row.get("funded") == "true" and project_id not in rows_of:
-            project = instance.projects[instance.project_index[project_id]] \
-                if project_id in instance.project_index else None
-            if project is not None and row.get("start") in idx and row.get("end") in idx:
-                config = row.get("configuration") or "elastic"
-                awards.append(Award(project_id, None if config == "elastic" else config,
-                                    row.get("site", ""), row["start"], row["end"], {}))
+    awards = [_award_from_rows(instance, project_id, rows, listed.get(project_id), problems)
+              for project_id, rows in rows_of.items()]
+    awards += _listed_only_awards(instance, listed, rows_of)
     order = instance.project_index
     awards.sort(key=lambda a: order.get(a.project, len(order)))
-    bought = []
-    for k, row in enumerate(purchases, start=2):
-        try:
-            bought.append(Purchase(row["option"], row["gpu_type"], row["site"], row["period"],
-                                   float(row["units"])))
-        except (KeyError, ValueError, TypeError):
-            raise ResultsError(f"{folder / 'purchases.csv'}: row {k} is malformed") from None
-    try:
-        status = Status(summary.get("status"))
-    except ValueError:
-        raise ResultsError(f"{folder / 'summary.json'}: unknown status "
-                           f"{summary.get('status')!r}") from None
-    solution = Solution(status=status, objective=summary.get("objective"),
+    bought = _purchases(purchases, folder / PURCHASES)
+    solution = Solution(status=_status(summary, folder), objective=summary.get("objective"),
                         lp_bound=summary.get("lp_bound"),
                         bound=summary.get("bound"), gap=summary.get("gap"),
                         backend=str(summary.get("backend", "")),
@@ -388,6 +273,87 @@ def read_solution(instance: Instance, folder: str | Path, allocation_file: str =
         problems.append(Violation("instance", "summary.json was written for a different "
                                               "instance (instance_sha256 differs)"))
     return solution, problems
+
+
+def _rows_by_project(instance: Instance, allocation: list[dict[str, str]],
+                     path: Path) -> dict[str, list[dict[str, str]]]:
+    """allocation.csv rows grouped by project, in file order; ResultsError on a row
+    without a number of GPUs or with a period the instance does not have."""
+    idx = instance.period_index
+    rows_of: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for k, row in enumerate(allocation, start=2):
+        try:
+            float(row["gpus"])
+            idx[row["period"]]
+        except (KeyError, ValueError, TypeError):
+            raise ResultsError(f"{path}: row {k} is malformed") from None
+        rows_of[row["project"]].append(row)
+    return rows_of
+
+
+def _award_from_rows(instance: Instance, project_id: str, rows: list[dict[str, str]],
+                     listed: dict[str, str] | None, problems: list[Violation]) -> Award:
+    """The award that a project's allocation.csv rows make; appends a `steady` violation
+    when they are not one steady allocation at one site, and an `assignment` one when
+    projects.csv (`listed`, its row) does not call the project funded."""
+    idx = instance.period_index
+    sites = {r["site"] for r in rows}
+    periods = sorted({idx[r["period"]] for r in rows})
+    per_type: dict[str, dict[int, float]] = defaultdict(dict)
+    for r in rows:
+        t = idx[r["period"]]
+        per_type[r["gpu_type"]][t] = per_type[r["gpu_type"]].get(t, 0.0) + float(r["gpus"])
+    steady = (len(sites) == 1 and periods == list(range(periods[0], periods[-1] + 1))
+              and all(set(v) == set(periods) and len(set(v.values())) == 1
+                      for v in per_type.values()))
+    if not steady:
+        problems.append(Violation("steady", f"project {project_id}: allocation.csv rows are "
+                                            "not one steady allocation at one site"))
+    if listed is None or listed.get("funded") != "true":
+        problems.append(Violation("assignment", f"project {project_id} holds GPUs in "
+                                                "allocation.csv but projects.csv does not "
+                                                "list it as funded"))
+    config = (listed or {}).get("configuration") or "elastic"
+    return Award(project=project_id, configuration=None if config == "elastic" else config,
+                 site=sorted(sites)[0], start=instance.periods[periods[0]],
+                 end=instance.periods[periods[-1]],
+                 gpus={g: max(v.values()) for g, v in sorted(per_type.items())})
+
+
+def _listed_only_awards(instance: Instance, listed: dict[str | None, dict[str, str]],
+                        rows_of: dict[str, list[dict[str, str]]]) -> list[Award]:
+    """Awards of projects that projects.csv calls funded but that hold no GPUs in
+    allocation.csv (verify then names what they lack)."""
+    idx = instance.period_index
+    awards = []
+    for project_id, row in listed.items():
+        if row.get("funded") != "true" or project_id in rows_of:
+            continue
+        if (project_id in instance.project_index and row.get("start") in idx
+                and row.get("end") in idx):
+            config = row.get("configuration") or "elastic"
+            awards.append(Award(project_id, None if config == "elastic" else config,
+                                row.get("site", ""), row["start"], row["end"], {}))
+    return awards
+
+
+def _purchases(rows: list[dict[str, str]], path: Path) -> list[Purchase]:
+    bought = []
+    for k, row in enumerate(rows, start=2):
+        try:
+            bought.append(Purchase(row["option"], row["gpu_type"], row["site"], row["period"],
+                                   float(row["units"])))
+        except (KeyError, ValueError, TypeError):
+            raise ResultsError(f"{path}: row {k} is malformed") from None
+    return bought
+
+
+def _status(summary: dict[str, Any], folder: Path) -> Status:
+    try:
+        return Status(summary.get("status"))
+    except ValueError:
+        raise ResultsError(f"{folder / SUMMARY}: unknown status "
+                           f"{summary.get('status')!r}") from None
 
 
 def _recorded_policy(summary: dict[str, Any]) -> dict[str, Any]:
@@ -404,17 +370,3 @@ def _recorded_policy(summary: dict[str, Any]) -> dict[str, Any]:
     if ok:
         out["stages"] = stages
     return out
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write a file via a temporary sibling and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

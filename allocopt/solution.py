@@ -43,7 +43,9 @@ class Solution:
     `policy` names the policy and holds its stages and figures (summary.json's
     `policy`); `figures` go to the top of summary.json (the robust policy's expected
     value, worst case, VSS and EVPI); `scenarios` lists, for the robust policy,
-    (scenario, instance with the plan's arrivals, that scenario's Solution)."""
+    (scenario, instance with the plan's arrivals, that scenario's Solution), and
+    `infeasible_scenarios`, when no plan serves every scenario, the ids of those that
+    are infeasible on their own."""
 
     status: Status
     objective: float | None
@@ -61,6 +63,7 @@ class Solution:
     policy: dict = field(default_factory=dict)
     figures: dict = field(default_factory=dict)
     scenarios: list[tuple] = field(default_factory=list)
+    infeasible_scenarios: list[str] = field(default_factory=list)
 
     @property
     def root_gap(self) -> float | None:

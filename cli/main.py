@@ -22,12 +22,15 @@ import click
 
 from allocopt.defaults import DEFAULT_GAP, default_threads
 from allocopt_cli.common import (
+    BACKEND,
     EXIT_BAD_INPUT,
     EXIT_INFEASIBLE,
     EXIT_NO_SOLUTION,
     EXIT_VIOLATED,
     POLICIES,
+    POLICY,
     Failure,
+    domain_errors,
     instance_path,
     limits_options,
     load,
@@ -90,7 +93,7 @@ def schema() -> None:
 @click.argument("file", type=instance_path)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Results folder [default: results/<instance file stem>].")
-@click.option("--backend", default="auto", show_default=True,
+@click.option("--backend", type=BACKEND, default="auto", show_default=True,
               help="scip, highs, cpsat, cbc, or auto: the fastest measured for the model's "
                    "shape and policy (SCIP for integer weighted models, with --start core "
                    "above 3,000 columns; other policies: HiGHS up to 3,000 columns, above "
@@ -123,7 +126,7 @@ def schema() -> None:
 @click.option("--progress/--no-progress", default=None,
               help="Show elapsed time, incumbent, bound and gap on standard error while "
                    "solving [default: when standard error is a terminal].")
-@click.option("--policy", type=click.Choice(POLICIES),
+@click.option("--policy", type=POLICY,
               help="Override the file's policy.objective (its settings still come from "
                    "the file): " + ", ".join(POLICIES) + ".")
 @click.option("--report", "with_report", is_flag=True,
@@ -145,71 +148,24 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
     load_s = time.monotonic() - command_started
     if policy is not None:
         instance = with_policy(instance, policy)
-    if decompose is not None and instance.spec.policy.objective.value != "weighted":
-        raise Failure([f"--decompose: only the weighted policy can be decomposed, not "
-                       f"{instance.spec.policy.objective.value}"], EXIT_BAD_INPUT)
-    explicit_start = start in ("lp", "core")
-    if decompose is not None and (warm_start is not None or explicit_start):
-        raise Failure(["--decompose cannot be combined with --warm-start or --start"],
-                      EXIT_BAD_INPUT)
-    from allocopt.backends import REGISTRY, SolveOptions
-    from allocopt.decompose import solve_decomposed
-    from allocopt.errors import BackendError, DecompositionError, VerificationError
-    from allocopt.pipeline import solve as run
-    from allocopt.results import write_results
-    from allocopt.status import Status
-    from allocopt_cli.progress import progress_line
+    check_decompose(instance, decompose, warm_start, start)
+    from allocopt.backends import SolveOptions
 
-    if backend not in (*REGISTRY, "auto"):
-        raise click.BadParameter(f"choose from {', '.join(REGISTRY)}, auto",
-                                 param_hint="--backend")
     options = SolveOptions(time_limit_s=time_limit, gap=gap, abs_gap=abs_gap, threads=threads,
                            seed=seed, verbose=verbose, memory_limit_mb=memory_limit,
                            deadline=None if time_limit is None
                            else command_started + time_limit)
-    previous = None
-    if warm_start is not None:
-        from allocopt.errors import ResultsError
-        from allocopt.results import read_solution
+    previous = read_warm_start(instance, warm_start)
+    prefix = f"{file}: --decompose {decompose}" if decompose is not None else ""
+    from allocopt.pipeline import run_policy
+    from allocopt_cli.progress import progress_line
 
-        try:
-            previous, _ = read_solution(instance, warm_start)
-        except ResultsError as exc:
-            raise Failure([f"--warm-start: {exc}"], EXIT_BAD_INPUT) from None
-    try:
-        with stop_on_signals() as stop, progress_line(progress) as line:
-            if decompose is None:
-                solution = run(instance, backend=backend, warm_start=previous,
-                               start=None if start == "none" else start,
-                               options=replace(options, stop=stop, progress=line))
-            else:
-                solution = solve_decomposed(instance, decompose, backend=backend,
-                                            options=replace(options, stop=stop, progress=line))
-    except BackendError as exc:
-        raise Failure([f"backend {backend}: {exc}"], EXIT_BAD_INPUT) from None
-    except VerificationError as exc:
-        raise Failure(["the solver's allocation breaks rules; nothing was written:",
-                       *str(exc).splitlines()], EXIT_VIOLATED) from None
-    except DecompositionError as exc:  # a part without an allocation
-        raise Failure([f"{file}: --decompose {decompose}: {exc}; nothing was written"],
-                      EXIT_NO_SOLUTION) from None
-    if solution.status is Status.INFEASIBLE:
-        from allocopt.diagnose import diagnose
-
-        if solution.policy.get("name") == "robust":
-            raise Failure(robust_infeasible(file, instance, solution), EXIT_INFEASIBLE)
-        lines = [f"{file}: infeasible: no allocation satisfies every rule. Conflicting rules:"]
-        lines += [f"  {c}" for c in diagnose(instance)]
-        raise Failure(lines, EXIT_INFEASIBLE)
-    if not solution.status.has_solution:
-        code = stop.signal_exit_code if solution.interrupted else EXIT_NO_SOLUTION
-        raise Failure([f"{file}: {solution.status.value}: no allocation found "
-                       f"({'interrupted: ' if solution.interrupted else ''}{solution.message}); "
-                       "nothing was written"], code)
-    if solution.interrupted and not proven_quality(solution):
-        raise Failure([f"{file}: interrupted before the solver proved any bound: an "
-                       "allocation of unknown quality is not kept; nothing was written"],
-                      stop.signal_exit_code)
+    with (domain_errors(prefix=prefix, backend=backend), stop_on_signals() as stop,
+          progress_line(progress) as line):
+        solution = run_policy(instance, backend=backend, warm_start=previous,
+                              start=None if start == "none" else start, decompose=decompose,
+                              options=replace(options, stop=stop, progress=line))
+    refuse_unwritable(file, instance, solution, stop.signal_exit_code)
     timing = solution.figures.setdefault("time", {"limit_s": time_limit, "stages": []})
     timing["stages"].insert(0, {"stage": "load", "s": round(load_s, 3)})
     timing["before_writing_s"] = round(time.monotonic() - command_started, 3)
@@ -218,6 +174,61 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
                 "seed": seed, "memory_limit_mb": memory_limit,
                 "warm_start": str(warm_start) if warm_start else None, "start": start,
                 "policy": policy, "decompose": decompose}
+    write_and_tell(file, out, instance, solution, recorded, with_report)
+    if solution.interrupted:
+        raise Failure([f"interrupted: wrote the best allocation found so far to {out} "
+                       f"(gap {percent(solution.gap)})"], stop.signal_exit_code)
+
+
+def check_decompose(instance, decompose: int | None, warm_start: Path | None,
+                    start: str) -> None:
+    """--decompose serves the weighted policy alone, without a warm or seeded start."""
+    if decompose is None:
+        return
+    if instance.spec.policy.objective.value != "weighted":
+        raise Failure([f"--decompose: only the weighted policy can be decomposed, not "
+                       f"{instance.spec.policy.objective.value}"], EXIT_BAD_INPUT)
+    if warm_start is not None or start in ("lp", "core"):
+        raise Failure(["--decompose cannot be combined with --warm-start or --start"],
+                      EXIT_BAD_INPUT)
+
+
+def read_warm_start(instance, warm_start: Path | None):
+    """The allocation of the results folder given to --warm-start, if any."""
+    if warm_start is None:
+        return None
+    from allocopt.results import read_solution
+
+    with domain_errors(prefix="--warm-start"):
+        previous, _ = read_solution(instance, warm_start)
+    return previous
+
+
+def refuse_unwritable(file: Path, instance, solution, signal_exit_code: int) -> None:
+    """Fail, writing nothing, when the solve gave no allocation worth keeping: infeasible
+    (exit 3, with the conflicting rules), none found (4), or interrupted before any
+    bound was proven (the signal's code)."""
+    from allocopt.status import Status
+
+    if solution.status is Status.INFEASIBLE:
+        raise Failure(infeasible_lines(file, instance, solution), EXIT_INFEASIBLE)
+    if not solution.status.has_solution:
+        code = signal_exit_code if solution.interrupted else EXIT_NO_SOLUTION
+        raise Failure([f"{file}: {solution.status.value}: no allocation found "
+                       f"({'interrupted: ' if solution.interrupted else ''}{solution.message}); "
+                       "nothing was written"], code)
+    if solution.interrupted and not proven_quality(solution):
+        raise Failure([f"{file}: interrupted before the solver proved any bound: an "
+                       "allocation of unknown quality is not kept; nothing was written"],
+                      signal_exit_code)
+
+
+def write_and_tell(file: Path, out: Path, instance, solution, recorded: dict,
+                   with_report: bool) -> None:
+    """Write the results folder (and the report, if asked), then say what was written
+    and what to do next."""
+    from allocopt.results import write_results
+
     if with_report:
         require_report_packages()
     write_results(out, instance, solution, recorded)
@@ -230,9 +241,6 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
         written = write_report(out, instance)
         click.echo("wrote " + ", ".join(p.name for p in written))
     click.echo(next_step(file, out, with_report))
-    if solution.interrupted:
-        raise Failure([f"interrupted: wrote the best allocation found so far to {out} "
-                       f"(gap {percent(solution.gap)})"], stop.signal_exit_code)
 
 
 def proven_quality(solution) -> bool:
@@ -243,18 +251,19 @@ def proven_quality(solution) -> bool:
                for x in (solution.objective, solution.bound, solution.gap))
 
 
-def robust_infeasible(file: Path, instance, solution) -> list[str]:
-    """What to say when no purchase plan serves every scenario: which scenarios fail on
-    their own, and each one's conflicting rules (purchases taken at face value)."""
-    from allocopt.diagnose import diagnose
-    from allocopt.policies.scenarios import scenario_instance
+def infeasible_lines(file: Path, instance, solution) -> list[str]:
+    """What to say when no allocation exists: the conflicting rules, or, under the robust
+    policy, which scenarios fail on their own and each one's conflicting rules."""
+    from allocopt.diagnose import explain_infeasible
 
+    why = explain_infeasible(instance, solution)
+    if not why.robust:
+        return [f"{file}: infeasible: no allocation satisfies every rule. Conflicting rules:",
+                *(f"  {c}" for c in why.conflicts)]
     lines = [f"{file}: infeasible under the robust policy: {solution.message}"]
-    failing = solution.message.removeprefix("infeasible on their own: ").split(", ")
-    for scenario in instance.spec.scenarios:
-        if scenario.id in failing:
-            lines.append(f"scenario {scenario.id}: conflicting rules:")
-            lines += [f"  {c}" for c in diagnose(scenario_instance(instance, scenario))]
+    for scenario, conflicts in why.scenarios.items():
+        lines.append(f"scenario {scenario}: conflicting rules:")
+        lines += [f"  {c}" for c in conflicts]
     return lines
 
 
@@ -285,6 +294,7 @@ def stop_on_signals():
 
 
 def print_summary(instance, solution, out: Path) -> None:
+    from allocopt import folder
     from allocopt.results import summarise
 
     objective, bound = figures_apart(solution.objective, solution.bound)
@@ -315,7 +325,8 @@ def print_summary(instance, solution, out: Path) -> None:
     spend = figures["spend"]
     click.echo(f"public spend: capex {spend['capex']:,.2f} + opex {spend['opex_public']:,.2f} "
                f"{spend['currency']}")
-    click.echo(f"wrote {out}/summary.json, allocation.csv, projects.csv, purchases.csv")
+    click.echo(f"wrote {out}/{folder.SUMMARY}, {folder.ALLOCATION}, {folder.PROJECTS}, "
+               f"{folder.PURCHASES}")
 
 
 def area_tree(instance) -> list[tuple[int, str]]:
@@ -344,18 +355,14 @@ def next_step(file: Path, out: Path, with_report: bool) -> str:
 
 @cli.command()
 @click.argument("file", type=instance_path)
-@click.option("--backend", default="auto", show_default=True,
+@click.option("--backend", type=BACKEND, default="auto", show_default=True,
               help="Solver for the checks (auto: as for solve).")
 @limits_options
 def diagnose(file: Path, backend: str, **limits) -> None:
     """Name the rules of FILE that cannot hold together (exit 3), or say it is feasible."""
     instance = load(file, **limits)
-    from allocopt.backends import REGISTRY
     from allocopt.diagnose import diagnose as find
 
-    if backend not in (*REGISTRY, "auto"):
-        raise click.BadParameter(f"choose from {', '.join(REGISTRY)}, auto",
-                                 param_hint="--backend")
     lines = find(instance, backend)
     if lines:
         raise Failure([f"{file}: infeasible. Conflicting rules:", *(f"  {x}" for x in lines)],
@@ -370,25 +377,15 @@ def diagnose(file: Path, backend: str, **limits) -> None:
 def verify(file: Path, results: Path, **limits) -> None:
     """Re-check every rule from the results folder RESULTS alone (exit 1 if any fails)."""
     instance = load(file, **limits)
-    from allocopt.errors import ResultsError
-    from allocopt.results import read_solution
-    from allocopt.verify import verify as check
+    from allocopt.audit import verify_folder
 
-    try:
-        solution, problems = read_solution(instance, results)
-        if solution.policy.get("name") == "robust":
-            from allocopt.policies.robust import verify_folder
-
-            problems = verify_folder(instance, results)
-        else:
-            problems += check(instance, solution)
-    except ResultsError as exc:
-        raise Failure([str(exc)], EXIT_BAD_INPUT) from None
-    if problems:
-        raise Failure([f"{results}: {len(problems)} rule(s) violated:",
-                       *(f"  {p}" for p in problems)], EXIT_VIOLATED)
-    click.echo(f"{results}: all rules hold ({len(solution.awards)} funded projects, "
-               f"objective {solution.objective})")
+    with domain_errors():
+        checked = verify_folder(instance, results)
+    if not checked.ok:
+        raise Failure([f"{results}: {len(checked.problems)} rule(s) violated:",
+                       *(f"  {p}" for p in checked.problems)], EXIT_VIOLATED)
+    click.echo(f"{results}: all rules hold ({len(checked.solution.awards)} funded projects, "
+               f"objective {checked.solution.objective})")
 
 
 @cli.command()
@@ -402,7 +399,7 @@ def export(file: Path, fmt: str, out_file: Path | None, **limits) -> None:
     """Write the model of FILE as MPS or LP text, for any other solver."""
     instance = load(file, **limits)
     from allocopt.export import export_model
-    from allocopt.results import write_text_atomic
+    from allocopt.folder import write_text_atomic
 
     text = export_model(instance, fmt)
     if out_file is None:
@@ -427,8 +424,8 @@ def generate(projects: int, gpus: int, types: int, sites: int, periods: int, see
 
     import yaml
 
+    from allocopt.folder import write_text_atomic
     from allocopt.instance.generator import generate as make
-    from allocopt.results import write_text_atomic
 
     spec = make(projects=projects, gpus=gpus, types=types, sites=sites, periods=periods,
                 seed=seed)

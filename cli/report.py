@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from allocopt_cli.common import EXIT_BAD_INPUT, Failure, limits_options, load
+from allocopt_cli.common import EXIT_BAD_INPUT, Failure, domain_errors, limits_options, load
 from allocopt_cli.lock import lock_for_command
 
 folder_path = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -32,15 +32,12 @@ def report(folder: Path, instance_file: Path | None, **limits) -> None:
     """Write FOLDER/report.html, report.md and allocation.xlsx for a results folder."""
     lock_for_command(folder, "wait for it")
     require_report_packages()
-    from allocopt.errors import ResultsError
     from allocopt.report import read_folder, write_report
 
-    try:
+    with domain_errors():
         instance_file = instance_file or read_folder(folder).bundled_instance()
         instance = load(instance_file, **limits) if instance_file is not None else None
         written = write_report(folder, instance)
-    except ResultsError as exc:
-        raise Failure([str(exc)], EXIT_BAD_INPUT) from None
     if instance is None:
         click.echo("no instance given: the report leaves out site power and why projects are "
                    "out (use --instance FILE)", err=True)
@@ -56,11 +53,8 @@ def report(folder: Path, instance_file: Path | None, **limits) -> None:
 def compare(folder_a: Path, folder_b: Path, out_dir: Path) -> None:
     """Compare two results folders: projects gained and lost, area, type and value deltas."""
     lock_for_command(out_dir)
-    from allocopt.errors import ResultsError
     from allocopt.report import write_compare
 
-    try:
+    with domain_errors():
         written = write_compare(folder_a, folder_b, out_dir)
-    except ResultsError as exc:
-        raise Failure([str(exc)], EXIT_BAD_INPUT) from None
     click.echo("wrote " + ", ".join(str(p) for p in written))

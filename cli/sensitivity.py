@@ -10,11 +10,13 @@ import click
 
 from allocopt.defaults import DEFAULT_GAP
 from allocopt_cli.common import (
+    BACKEND,
     EXIT_BAD_INPUT,
     EXIT_INFEASIBLE,
     EXIT_NO_SOLUTION,
     EXIT_VIOLATED,
     Failure,
+    domain_errors,
     instance_path,
     limits_options,
     load,
@@ -36,7 +38,7 @@ def solver_options(f):
     f = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
                      help="Seconds per solve. Results are reproducible only when every "
                           "solve finishes within it.")(f)
-    f = click.option("--backend", default="auto", show_default=True,
+    f = click.option("--backend", type=BACKEND, default="auto", show_default=True,
                      help="Solver backend for the MILP solves: scip, highs, cpsat, cbc, or "
                           "auto (as for allocopt solve: the fastest measured for the "
                           "model's shape).")(f)
@@ -80,23 +82,12 @@ class _Bars:
 
 @contextlib.contextmanager
 def _domain_errors(backend: str):
-    """Library errors as clean messages with the contract's exit codes."""
-    from allocopt.backends import REGISTRY
-    from allocopt.errors import BackendError, ExecutorError, ParameterError, VerificationError
-
-    if backend not in (*REGISTRY, "auto"):
-        raise click.BadParameter(f"choose from {', '.join(REGISTRY)}, auto",
-                                 param_hint="--backend")
+    """Library errors as clean messages with the contract's exit codes, and a progress
+    bar per phase meanwhile."""
     bars = _Bars()
     try:
-        yield bars
-    except (ParameterError, ExecutorError) as exc:
-        raise Failure([str(exc)], EXIT_BAD_INPUT) from None
-    except BackendError as exc:
-        raise Failure([f"backend {backend}: {exc}"], EXIT_BAD_INPUT) from None
-    except VerificationError as exc:
-        raise Failure(["a solver's allocation breaks rules; nothing was written:",
-                       *str(exc).splitlines()], EXIT_VIOLATED) from None
+        with domain_errors(backend=backend, allocation="a solver's allocation"):
+            yield bars
     finally:
         bars.close()
 
@@ -122,7 +113,7 @@ def _recorded(settings, executor=None, **more) -> dict:
 
 
 def _write(out_dir: Path, files: dict, plots, no_plots: bool) -> None:
-    from allocopt.results import write_folder
+    from allocopt.folder import write_folder
     from allocopt.sensitivity import plots as charts
 
     if not no_plots:
@@ -178,7 +169,6 @@ def shadow_prices(file: Path, out_dir: Path, backend: str, time_limit: float | N
     settings = _settings(backend, time_limit, gap, seed)
     with _domain_errors(backend):
         from allocopt.backends import get_backend
-        from allocopt.errors import DualsError
         from allocopt.sensitivity.duals import RESOURCE_RULES
         from allocopt.sensitivity.duals import shadow_prices as compute
         from allocopt.sensitivity.output import metadata, shadow_files
@@ -191,11 +181,7 @@ def shadow_prices(file: Path, out_dir: Path, backend: str, time_limit: float | N
                            "'allocopt[solvers]'"], EXIT_BAD_INPUT) from None
         base = solve_instance(instance, settings, keep=True)
         _require_solution(file, base)
-        try:
-            prices = compute(instance, base.solution,
-                             rules=None if all_rows else RESOURCE_RULES)
-        except DualsError as exc:
-            raise Failure([str(exc)], EXIT_NO_SOLUTION) from None
+        prices = compute(instance, base.solution, rules=None if all_rows else RESOURCE_RULES)
     files = shadow_files(prices)
     files["sensitivity.json"] = metadata(
         "shadow-prices", instance, _recorded(settings, all_rows=all_rows),

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from allocopt.errors import InstanceError, Problem
+from allocopt.folder import PROJECT_COLUMNS
 from allocopt.instance.hints import did_you_mean, known_list, number_hint, printable
 from allocopt.instance.schema import Project
 
@@ -31,11 +32,9 @@ CSV_COLUMNS = (
 )
 NUMERIC_COLUMNS = ("score", "duration", "late_start_penalty", "min_gpus", "max_gpus",
                    "max_units", "tier")
-# projects.csv's own columns (allocopt.results.PROJECT_COLUMNS): an extra column of the
-# same name would make the written file ambiguous.
-OUTPUT_COLUMNS = ("project", "title", "owner", "area", "partner", "mandatory", "funded",
-                  "configuration", "site", "start", "end", "gpus_awarded", "gpus_requested",
-                  "perf_gpus_awarded", "perf_gpus_requested", "value")
+# projects.csv's own columns: an extra column of the same name would make the written
+# file ambiguous.
+OUTPUT_COLUMNS = PROJECT_COLUMNS
 # A sheet formatted down to row 1,048,576 reads as a million blank rows: past this many
 # the table is refused rather than walked.
 MAX_BLANK_ROWS = 100_000

@@ -379,6 +379,7 @@ def solve_robust(instance: Instance, solve_weighted: SolveWeighted, backend: str
         alone = [s.id for s in scenarios
                  if _solve_extensive(instance, base, [s], [1.0], RobustCriterion.EXPECTED, None,
                                      backend, options)[0].result.status is Status.INFEASIBLE]
+        solution.infeasible_scenarios = alone
         solution.message = ("infeasible on their own: " + ", ".join(alone) if alone else
                             "every scenario is feasible alone; the criterion's floor or the "
                             "shared purchases make them conflict")
@@ -453,33 +454,23 @@ def verify_folder(instance: Instance, folder) -> list[str]:
     against the purchase rules, every scenario's allocation (scenario-k-allocation.csv)
     against that scenario with the plan's arrivals and its value in scenarios.csv, and
     summary.json's expected and worst-case values against those values."""
-    import csv
-    import json
     import math
     from pathlib import Path
 
-    from allocopt.csvsafe import restore_row
-    from allocopt.errors import ResultsError
+    from allocopt.folder import read_scenario_values, scenario_files
     from allocopt.results import read_solution
 
     folder = Path(folder)
     first, problems = read_solution(instance, folder)
     plan = first.purchases
     out = [str(p) for p in problems] + _plan_violations(instance, plan)
-    try:
-        with open(folder / "scenarios.csv", newline="", encoding="utf-8") as f:
-            listed = {row.get("id"): row for row in map(restore_row, csv.DictReader(f))}
-        values = {k: float(row["value"]) for k, row in listed.items()}
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, KeyError, ValueError, TypeError) as exc:
-        raise ResultsError(f"{folder}: scenarios.csv or summary.json unreadable ({exc})") from None
+    values, summary = read_scenario_values(folder)
     for k, scenario in enumerate(instance.spec.scenarios, start=1):
         if scenario.id not in values:
             out.append(f"scenario {scenario.id}: missing from scenarios.csv")
             continue
         fixed = fixed_purchase_instance(instance, scenario, plan)
-        answer, found = read_solution(fixed, folder, f"scenario-{k}-allocation.csv",
-                                      f"scenario-{k}-projects.csv")
+        answer, found = read_solution(fixed, folder, *scenario_files(k))
         answer.objective = values[scenario.id]
         answer.policy = {}
         answer.purchases = []  # the plan's arrivals are deliveries of `fixed`

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 
+from allocopt.folder import REQUIRED_COLUMNS, SHADOW_PRICES
 from allocopt.report.folder import ResultsFolder, number
 from allocopt.report.tables import Report
 
@@ -141,8 +142,8 @@ def render_xlsx(r: Report, folder: ResultsFolder, available: dict | None = None)
                          "standing"], rows,
            formats={4: AMOUNT, 5: AMOUNT, 6: AMOUNT, 7: "0.0%", 8: "0.0%", 9: "0.0%"})
     if folder.shadow_prices is not None:
-        head = list(folder.shadow_prices[0].keys()) if folder.shadow_prices else [
-            "rule", "key", "dual"]
+        head = (list(folder.shadow_prices[0].keys()) if folder.shadow_prices
+                else list(REQUIRED_COLUMNS[SHADOW_PRICES]))
         convert = {"dual": number, "activity": number, "limit": number, "binding": _flag}
         rows = [[convert[c](x[c]) if c in convert and x[c] not in (None, "") else x[c]
                  for c in head] for x in folder.shadow_prices]

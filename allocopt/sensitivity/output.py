@@ -14,16 +14,20 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from allocopt.folder import (
+    REDUCED_COLUMNS,
+    REDUCED_COSTS,
+    SHADOW_COLUMNS,
+    SHADOW_PRICES,
+    csv_text,
+)
 from allocopt.instance import Instance
-from allocopt.results import csv_text
 from allocopt.sensitivity.duals import ShadowPrices
 from allocopt.sensitivity.montecarlo import MonteCarloResult
 from allocopt.sensitivity.ranging import Range
 from allocopt.sensitivity.scenario import Outcome
 from allocopt.sensitivity.sweep import SweepResult
 
-SHADOW_COLUMNS = ("rule", "key", "dual", "activity", "limit", "binding")
-REDUCED_COLUMNS = ("project", "configuration", "site", "start", "reduced_cost")
 SOBOL_COLUMNS = ("output", "factor", "first_order", "first_order_low", "first_order_high",
                  "total_order", "total_order_low", "total_order_high", "rows")
 RANGING_COLUMNS = ("project", "area", "funded", "score", "score_low", "score_high", "change",
@@ -48,9 +52,8 @@ def shadow_files(prices: ShadowPrices) -> dict[str, str]:
              num(r.limit), _flag(r.binding)) for r in prices.rows]
     reduced = [(r.project, r.configuration, r.site, r.start, num(round(r.reduced_cost, 9)))
                for r in prices.reduced_costs]
-    return {"shadow_prices.csv": csv_text(SHADOW_COLUMNS, rows,
-                                          numeric={"dual", "activity", "limit"}),
-            "reduced_costs.csv": csv_text(REDUCED_COLUMNS, reduced, numeric={"reduced_cost"})}
+    return {SHADOW_PRICES: csv_text(SHADOW_COLUMNS, rows, numeric={"dual", "activity", "limit"}),
+            REDUCED_COSTS: csv_text(REDUCED_COLUMNS, reduced, numeric={"reduced_cost"})}
 
 
 def _outcome_cells(o: Outcome) -> list[str]:
