@@ -33,7 +33,7 @@ from allocopt.backends import REGISTRY, SolveOptions, get_backend
 from allocopt.backends.highs import use_threads
 from allocopt.errors import NoRelaxation
 from allocopt.instance import Instance
-from allocopt.model.program import Program, Rule, VarKind
+from allocopt.model.program import Columns, Program, Rule, VarKind
 from allocopt.status import Result, Status
 
 #: Rows are kept within their bounds to this (absolute + relative) tolerance, a hundred
@@ -123,7 +123,7 @@ class _State:
             if rule in (Rule.AREA_MIN_SHARE, Rule.AREA_MAX_SHARE):
                 self.soft[rule_of_row == i] = True
         self.enforce_soft = False
-        self.move = None  # option -> (columns, values), set by round_lp
+        self.move = None  # option -> (columns, values), set by _start_dive
         self.tol_up = TOL * (1.0 + np.abs(np.where(np.isfinite(self.up), self.up, 0.0)))
         self.tol_lo = TOL * (1.0 + np.abs(np.where(np.isfinite(self.lo), self.lo, 0.0)))
 
@@ -187,6 +187,36 @@ class _State:
         return max(0.0, limit)
 
 
+@dataclass
+class _Dive:
+    """What the steps of the rounding share: the rows' state, the project options with
+    their profit at the LP's prices, the LP's current values, what is placed (project
+    -> its move) and which options failed to fit."""
+
+    cols: Columns
+    state: _State
+    options: np.ndarray
+    profit: np.ndarray
+    sizes_of: dict[int, list[int]]
+    is_mandatory: np.ndarray
+    x_lp: np.ndarray
+    failed: np.ndarray
+    n_projects: int
+    placed: dict[int, tuple[list[int], list[float]]] = field(default_factory=dict)
+
+    def try_option(self, j: int) -> bool:
+        """Fund option j when its move breaks no row; whether it was funded."""
+        move = self.state.move(j)
+        if move is None:
+            return False
+        rows, change = self.state.delta(*move)
+        if not self.state.fits(rows, change):
+            return False
+        self.state.apply(*move, rows, change)
+        self.placed[int(self.cols.project[j])] = move
+        return True
+
+
 def round_lp(instance: Instance, program: Program, lp: Result | None = None,
              dive: bool = True, max_rounds: int = 60) -> Rounded:
     """A feasible allocation near the LP optimum (see the module docstring).
@@ -202,46 +232,63 @@ def round_lp(instance: Instance, program: Program, lp: Result | None = None,
     if lp is None:
         lp = relaxation.solve()
     lp_s = time.perf_counter() - started
-    n = len(cols)
     if lp.values is None:
         raise NoRelaxation(f"the LP relaxation has no solution ({lp.status})")
+    d = _start_dive(instance, program, lp)
+    _round_purchases(d)
+    lp_solves = _dive(d, relaxation, dive, max_rounds)
+    _complete(d, instance)
+
+    x = d.state.x
+    x[cols.integer] = np.round(x[cols.integer])
+    objective = float(cols.objective @ x)
+    result = Result(Status.FEASIBLE, objective, None, x, 0.0, "rounding")
+    solution = decode(instance, program, result)
+    return Rounded(values=x, objective=objective, lp_objective=lp.objective,
+                   violations=solution.verify(instance), lp_s=lp_s,
+                   rounding_s=time.perf_counter() - started - lp_s, funded=len(d.placed),
+                   lp_solves=lp_solves)
+
+
+def _start_dive(instance: Instance, program: Program, lp: Result) -> _Dive:
+    """Nothing placed yet; options priced by the LP's duals on shared rows."""
+    cols = program.columns
     state = _State(program)
     shared = _shared_rows(program)
     duals = lp.row_duals if lp.row_duals is not None else np.zeros(state.m)
     priced = cols.objective - state.csc.T @ np.where(shared, duals, 0.0)
+    sizes_of, options, profit = _option_profits(cols, priced)
+    x_lp = lp.values.copy()
+    state.move = lambda j: _move(state, cols, int(j), sizes_of, x_lp, priced)
+    return _Dive(cols=cols, state=state, options=options, profit=profit, sizes_of=sizes_of,
+                 is_mandatory=np.array([p.mandatory for p in instance.projects] or [False]),
+                 x_lp=x_lp, failed=np.zeros(len(cols), dtype=bool),
+                 n_projects=len(instance.projects))
 
+
+def _option_profits(cols: Columns, priced: np.ndarray
+                    ) -> tuple[dict[int, list[int]], np.ndarray, np.ndarray]:
+    """The SIZE columns of each START, the options (ASSIGN and START columns) and each
+    option's profit: its priced value, or for a start its best size at full size."""
     sizes_of: dict[int, list[int]] = {}
     for k in np.flatnonzero(cols.kind == VarKind.SIZE):
         sizes_of.setdefault(int(cols.start_column[k]), []).append(int(k))
     options = np.flatnonzero((cols.kind == VarKind.ASSIGN) | (cols.kind == VarKind.START))
-    profit = np.zeros(n)
+    profit = np.zeros(len(cols))
     for j in options:
         if cols.kind[j] == VarKind.ASSIGN:
             profit[j] = priced[j]
         else:
             profit[j] = max((priced[k] * cols.upper[k] for k in sizes_of.get(int(j), [])),
                             default=0.0)
-    is_mandatory = np.array([p.mandatory for p in instance.projects] or [False])
-    mandatory = is_mandatory[cols.project[options]]
-    placed: dict[int, tuple[list[int], list[float]]] = {}
-    failed = np.zeros(n, dtype=bool)
-    x_lp = lp.values.copy()
-    state.move = lambda j: _move(state, cols, int(j), sizes_of, x_lp, priced)
+    return sizes_of, options, profit
 
-    def try_option(j: int) -> bool:
-        move = state.move(j)
-        if move is None:
-            return False
-        rows, change = state.delta(*move)
-        if not state.fits(rows, change):
-            return False
-        state.apply(*move, rows, change)
-        placed[int(cols.project[j])] = move
-        return True
 
-    # purchases: the LP's rounded down (jointly within quota and budget, as the LP's
-    # are), then up where the rows still allow it
-    buys = np.flatnonzero(cols.kind == VarKind.BUY)
+def _round_purchases(d: _Dive) -> None:
+    """Purchases: the LP's rounded down (jointly within quota and budget, as the LP's
+    are), then up where the rows still allow it."""
+    state, x_lp = d.state, d.x_lp
+    buys = np.flatnonzero(d.cols.kind == VarKind.BUY)
     for up in (False, True):
         for j in buys[x_lp[buys] > 1e-6]:
             v = float((np.ceil(x_lp[j] - 1e-6) if up else np.floor(x_lp[j] + 1e-6))
@@ -251,57 +298,83 @@ def round_lp(instance: Instance, program: Program, lp: Result | None = None,
                 if state.fits(rows, change):
                     state.apply([int(j)], [v], rows, change)
 
+
+def _dive(d: _Dive, relaxation: _Relaxation, dive: bool, max_rounds: int) -> int:
+    """Rounds of rounding, each following the LP re-solved with what is placed fixed,
+    until the LP offers nothing more or three rounds place nothing (one round without
+    `dive`). Returns the number of LP solves, the first included."""
     lp_solves, idle = 1, 0
     for _ in range(max_rounds if dive else 1):
-        funded = np.zeros(len(instance.projects) + 1, dtype=bool)
-        funded[list(placed)] = True
-        cand = options[~funded[cols.project[options]] & ~failed[options]
-                       & (x_lp[options] > 1e-6)]
-        if len(cand) == 0:
+        candidates = _unfunded_options(d)
+        if len(candidates) == 0:
             break
-        value = np.round(x_lp[cand], 6)
-        cand = cand[np.lexsort((-profit[cand], -value, ~is_mandatory[cols.project[cand]]))]
-        whole = int(np.sum(value >= 0.999))
-        take = cand if not dive else cand[:whole + max(1, (len(cand) - whole + 3) // 4)]
-        before = len(placed)
-        for j in take:
-            if int(cols.project[j]) not in placed and not try_option(j):
-                failed[j] = True
-        idle = idle + 1 if len(placed) == before else 0
+        idle = 0 if _place_round(d, candidates, dive) else idle + 1
         if not dive or idle >= 3:
             break
-        # the LP again, with what is placed fixed and what failed ruled out
-        lower, upper = cols.lower.astype(float).copy(), cols.upper.astype(float).copy()
-        upper[failed] = 0.0
-        fixed = np.isin(cols.project, list(placed)) & (cols.kind != VarKind.BUY)
-        fixed |= cols.kind == VarKind.BUY
-        lower[fixed] = upper[fixed] = state.x[fixed]
-        again = relaxation.solve(lower, upper)
         lp_solves += 1
-        if again.values is None or again.objective <= (cols.objective @ state.x
-                                                        + 1e-4 * abs(again.objective)):
+        if not _follow_lp_again(d, relaxation):
             break
-        x_lp[:] = again.values
+    return lp_solves
 
-    order = options[np.lexsort((-profit[options], ~mandatory))]
+
+def _unfunded_options(d: _Dive) -> np.ndarray:
+    """Options the LP uses, of projects not yet funded, that have not failed."""
+    cols, options = d.cols, d.options
+    funded = np.zeros(d.n_projects + 1, dtype=bool)
+    funded[list(d.placed)] = True
+    return options[~funded[cols.project[options]] & ~d.failed[options]
+                   & (d.x_lp[options] > 1e-6)]
+
+
+def _place_round(d: _Dive, candidates: np.ndarray, dive: bool) -> bool:
+    """Try options mandatory first, then by LP value, then by profit: every one the LP
+    funds whole and a quarter of the fractional ones (all without `dive`). Whether
+    any project was placed."""
+    cols = d.cols
+    value = np.round(d.x_lp[candidates], 6)
+    candidates = candidates[np.lexsort((-d.profit[candidates], -value,
+                                        ~d.is_mandatory[cols.project[candidates]]))]
+    whole = int(np.sum(value >= 0.999))
+    take = (candidates if not dive
+            else candidates[:whole + max(1, (len(candidates) - whole + 3) // 4)])
+    before = len(d.placed)
+    for j in take:
+        if int(cols.project[j]) not in d.placed and not d.try_option(j):
+            d.failed[j] = True
+    return len(d.placed) != before
+
+
+def _follow_lp_again(d: _Dive, relaxation: _Relaxation) -> bool:
+    """Solve the LP again with what is placed fixed and what failed ruled out; follow
+    it (update `x_lp`) only when it still offers more than the allocation has."""
+    cols = d.cols
+    lower, upper = cols.lower.astype(float).copy(), cols.upper.astype(float).copy()
+    upper[d.failed] = 0.0
+    fixed = np.isin(cols.project, list(d.placed)) & (cols.kind != VarKind.BUY)
+    fixed |= cols.kind == VarKind.BUY
+    lower[fixed] = upper[fixed] = d.state.x[fixed]
+    again = relaxation.solve(lower, upper)
+    if again.values is None or again.objective <= (cols.objective @ d.state.x
+                                                    + 1e-4 * abs(again.objective)):
+        return False
+    d.x_lp[:] = again.values
+    return True
+
+
+def _complete(d: _Dive, instance: Instance) -> None:
+    """After the dive: a greedy pass with shares set aside, the share repair, a greedy
+    pass with every row enforced, elastic sizes grown, purchases trimmed."""
+    cols, options = d.cols, d.options
+    mandatory = d.is_mandatory[cols.project[options]]
+    order = options[np.lexsort((-d.profit[options], ~mandatory))]
     waits = np.array([bool(p.depends_on) for p in instance.projects] or [False])
-    fill = _filler(cols, placed, try_option, waits)
+    fill = _filler(cols, d.placed, d.try_option, waits)
     fill(order)
-    _repair_shares(state, cols, placed, options, profit)
-    state.enforce_soft = True
+    _repair_shares(d.state, cols, d.placed, options, d.profit)
+    d.state.enforce_soft = True
     fill(order)
-    _grow_elastic(state, cols, placed, sizes_of)
-    _trim_purchases(state, cols)
-
-    x = state.x
-    x[cols.integer] = np.round(x[cols.integer])
-    objective = float(cols.objective @ x)
-    result = Result(Status.FEASIBLE, objective, None, x, 0.0, "rounding")
-    solution = decode(instance, program, result)
-    return Rounded(values=x, objective=objective, lp_objective=lp.objective,
-                   violations=solution.verify(instance), lp_s=lp_s,
-                   rounding_s=time.perf_counter() - started - lp_s, funded=len(placed),
-                   lp_solves=lp_solves)
+    _grow_elastic(d.state, cols, d.placed, d.sizes_of)
+    _trim_purchases(d.state, cols)
 
 
 def _filler(cols, placed: dict, try_option, waits: np.ndarray):

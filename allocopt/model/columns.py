@@ -13,11 +13,12 @@ project; the per-period expansion that rules need is done with numpy.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from allocopt.instance import Instance
-from allocopt.instance.schema import Granularity
+from allocopt.instance.schema import Elastic, Granularity, Project
 from allocopt.model.program import Columns, VarKind
 
 
@@ -28,116 +29,187 @@ def occupied(count: int, node_size: int, granularity: Granularity) -> int:
     return count
 
 
-def build_columns(instance: Instance) -> Columns:
-    spec = instance.spec
-    gran = spec.policy.granularity
-    types = spec.gpu_types
-    perf = np.array([g.perf for g in types])
-    opex = np.array([g.opex_per_period for g in types])
-    node = np.array([g.node_size for g in types])
-    hosts = instance.hosts
-    n_sites = len(spec.sites)
-    cofund = instance.partner_cofunding
+_FIELDS = ("kind", "project", "config", "site", "start", "duration", "gpu_type", "option",
+           "unit", "lower", "upper", "integer", "objective", "start_column", "perf_periods",
+           "public_opex", "capex")
+_INT_FIELDS = {"kind", "project", "config", "site", "start", "duration", "gpu_type", "option",
+               "unit", "start_column"}
 
-    cols: dict[str, list] = {k: [] for k in (
-        "kind", "project", "config", "site", "start", "duration", "gpu_type", "option", "unit",
-        "lower", "upper", "integer", "objective", "start_column", "perf_periods",
-        "public_opex", "capex")}
-    usage_col: list[int] = []
-    usage_type: list[int] = []
-    usage_amt: list[float] = []
 
-    def add(**values) -> int:
+class _ColumnList:
+    """Columns as they are found, one list per field, and the GPUs each one uses; turned
+    into arrays once at the end."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list] = {k: [] for k in _FIELDS}
+        self.usage_col: list[int] = []
+        self.usage_type: list[int] = []
+        self.usage_amt: list[float] = []
+
+    def add(self, **values) -> int:
+        """Append a column (every field given) and return its index."""
         for k, v in values.items():
-            cols[k].append(v)
-        return len(cols["kind"]) - 1
+            self.fields[k].append(v)
+        return len(self.fields["kind"]) - 1
 
-    for p, project in enumerate(spec.projects):
-        first, last = instance.window(project)
-        weight = instance.area_weight[project.area] * project.score
-        public_share = 1.0 - cofund.get(project.partner, 0.0) if project.partner else 1.0
-        request = project.request
-        if request.configurations is not None:
-            for c, config in enumerate(request.configurations):
-                d = instance.duration(project, config)
-                bundle = [(instance.type_index[g], n) for g, n in config.gpus.items()]
-                gpus = [(g, occupied(n, int(node[g]), gran)) for g, n in bundle]
-                perf_gp = sum(n * perf[g] for g, n in bundle) * d
-                value = config.value if config.value is not None else perf_gp
-                opex_run = sum(n * opex[g] for g, n in gpus) * d * public_share
-                sites = [s for s in range(n_sites) if all(hosts[s, g] for g, _ in bundle)]
-                for tau in range(first, last - d + 2):
-                    factor = instance.start_factor(project, tau)
-                    for s in sites:
-                        j = add(kind=VarKind.ASSIGN, project=p, config=c, site=s, start=tau,
+    def use(self, j: int, g: int, amount: float) -> None:
+        """Column j, at 1, occupies `amount` GPUs of type g through its run."""
+        self.usage_col.append(j)
+        self.usage_type.append(g)
+        self.usage_amt.append(amount)
+
+    def to_columns(self) -> Columns:
+        arrays = {k: np.asarray(v, dtype=np.int64 if k in _INT_FIELDS else
+                                (bool if k == "integer" else float))
+                  for k, v in self.fields.items()}
+        return Columns(**arrays,
+                       usage_column=np.asarray(self.usage_col, dtype=np.int64),
+                       usage_type=np.asarray(self.usage_type, dtype=np.int64),
+                       usage_amount=np.asarray(self.usage_amt, dtype=float))
+
+
+@dataclass(frozen=True)
+class _Gpus:
+    """Per-type arrays, indexed like `instance.type_index`."""
+
+    perf: np.ndarray
+    opex: np.ndarray
+    node: np.ndarray
+
+    @classmethod
+    def of(cls, instance: Instance) -> _Gpus:
+        types = instance.spec.gpu_types
+        return cls(perf=np.array([g.perf for g in types]),
+                   opex=np.array([g.opex_per_period for g in types]),
+                   node=np.array([g.node_size for g in types]))
+
+    def unit(self, g: int, granularity: Granularity) -> int:
+        """GPUs in one unit of a SIZE or BUY column: a node under NODE, else one."""
+        return int(self.node[g]) if granularity is Granularity.NODE else 1
+
+
+def build_columns(instance: Instance) -> Columns:
+    """Every column that can be non-zero: each project's in project order, then
+    purchases (the order fixes the model's column indices)."""
+    columns = _ColumnList()
+    gpus = _Gpus.of(instance)
+    for p, project in enumerate(instance.spec.projects):
+        if project.request.configurations is not None:
+            _add_configuration_columns(columns, instance, gpus, p)
+        else:
+            _add_elastic_columns(columns, instance, gpus, p)
+    _add_purchase_columns(columns, instance, gpus)
+    return columns.to_columns()
+
+
+def _weight_and_public_share(instance: Instance, project: Project) -> tuple[float, float]:
+    """The project's objective weight (area weight · score) and the share of its
+    running costs paid from the public budget (what its partner does not co-fund)."""
+    weight = instance.area_weight[project.area] * project.score
+    cofund = instance.partner_cofunding
+    public_share = 1.0 - cofund.get(project.partner, 0.0) if project.partner else 1.0
+    return weight, public_share
+
+
+def _add_configuration_columns(columns: _ColumnList, instance: Instance, gpus: _Gpus,
+                               p: int) -> None:
+    """ASSIGN columns of project p: per configuration, start that fits the window and
+    site that hosts every type of the bundle."""
+    project = instance.spec.projects[p]
+    gran = instance.spec.policy.granularity
+    first, last = instance.window(project)
+    weight, public_share = _weight_and_public_share(instance, project)
+    for c, config in enumerate(project.request.configurations):
+        d = instance.duration(project, config)
+        bundle = [(instance.type_index[g], n) for g, n in config.gpus.items()]
+        held = [(g, occupied(n, int(gpus.node[g]), gran)) for g, n in bundle]
+        perf_gp = sum(n * gpus.perf[g] for g, n in bundle) * d
+        value = config.value if config.value is not None else perf_gp
+        opex_run = sum(n * gpus.opex[g] for g, n in held) * d * public_share
+        sites = [s for s in range(len(instance.spec.sites))
+                 if all(instance.hosts[s, g] for g, _ in bundle)]
+        for tau in range(first, last - d + 2):
+            factor = instance.start_factor(project, tau)
+            for s in sites:
+                j = columns.add(kind=VarKind.ASSIGN, project=p, config=c, site=s, start=tau,
                                 duration=d, gpu_type=-1, option=-1, unit=1, lower=0, upper=1,
                                 integer=True, objective=weight * value * factor,
                                 start_column=-1, perf_periods=perf_gp, public_opex=opex_run,
                                 capex=0.0)
-                        for g, n in gpus:
-                            usage_col.append(j)
-                            usage_type.append(g)
-                            usage_amt.append(n)
-        else:
-            e = request.elastic
-            d = project.window.duration
-            allowed = [instance.type_index[g] for g in e.types]
-            eff = {instance.type_index[g]: e.efficiency.get(g, types[instance.type_index[g]].perf)
-                   for g in e.types}
-            for tau in range(first, last - d + 2):
-                factor = instance.start_factor(project, tau)
-                for s in range(n_sites):
-                    usable = [g for g in allowed if hosts[s, g]]
-                    if not usable or sum(eff[g] for g in usable) <= 0:
-                        continue
-                    z = add(kind=VarKind.START, project=p, config=-1, site=s, start=tau,
+                for g, n in held:
+                    columns.use(j, g, n)
+
+
+def _size_upper(elastic: Elastic, efficiency: float, unit: int,
+                granularity: Granularity) -> float:
+    """Most units of one type an elastic start can take: max_gpus in
+    performance-equivalent GPUs, and max_units; whole units unless FRACTIONAL."""
+    upper = elastic.max_gpus / (efficiency * unit)
+    if elastic.max_units is not None:
+        upper = min(upper, elastic.max_units / unit)
+    if granularity is not Granularity.FRACTIONAL:
+        upper = math.floor(upper + 1e-9)
+    return upper
+
+
+def _add_elastic_columns(columns: _ColumnList, instance: Instance, gpus: _Gpus,
+                         p: int) -> None:
+    """START columns of elastic project p per (site, start), each with a SIZE column
+    per type the site hosts; a site with no usable efficiency gets none."""
+    project = instance.spec.projects[p]
+    gran = instance.spec.policy.granularity
+    types = instance.spec.gpu_types
+    first, last = instance.window(project)
+    weight, public_share = _weight_and_public_share(instance, project)
+    e = project.request.elastic
+    d = project.window.duration
+    allowed = [instance.type_index[g] for g in e.types]
+    eff = {instance.type_index[g]: e.efficiency.get(g, types[instance.type_index[g]].perf)
+           for g in e.types}
+    unit = {g: gpus.unit(g, gran) for g in allowed}
+    upper = {g: _size_upper(e, eff[g], unit[g], gran) for g in allowed}
+    for tau in range(first, last - d + 2):
+        factor = instance.start_factor(project, tau)
+        for s in range(len(instance.spec.sites)):
+            usable = [g for g in allowed if instance.hosts[s, g]]
+            if not usable or sum(eff[g] for g in usable) <= 0:
+                continue
+            z = columns.add(kind=VarKind.START, project=p, config=-1, site=s, start=tau,
                             duration=d, gpu_type=-1, option=-1, unit=1, lower=0, upper=1,
                             integer=True, objective=0.0, start_column=-1, perf_periods=0.0,
                             public_opex=0.0, capex=0.0)
-                    for g in usable:
-                        unit = int(node[g]) if gran is Granularity.NODE else 1
-                        upper = e.max_gpus / (eff[g] * unit)
-                        if e.max_units is not None:
-                            upper = min(upper, e.max_units / unit)
-                        if gran is not Granularity.FRACTIONAL:
-                            upper = math.floor(upper + 1e-9)
-                        if upper <= 0:
-                            continue
-                        gp = eff[g] * unit * d
-                        j = add(kind=VarKind.SIZE, project=p, config=-1, site=s, start=tau,
-                                duration=d, gpu_type=g, option=-1, unit=unit, lower=0,
-                                upper=upper, integer=gran is not Granularity.FRACTIONAL,
+            for g in (g for g in usable if upper[g] > 0):
+                gp = eff[g] * unit[g] * d
+                j = columns.add(kind=VarKind.SIZE, project=p, config=-1, site=s, start=tau,
+                                duration=d, gpu_type=g, option=-1, unit=unit[g], lower=0,
+                                upper=upper[g], integer=gran is not Granularity.FRACTIONAL,
                                 objective=weight * gp * factor, start_column=z,
-                                perf_periods=gp, public_opex=unit * opex[g] * d * public_share,
+                                perf_periods=gp,
+                                public_opex=unit[g] * gpus.opex[g] * d * public_share,
                                 capex=0.0)
-                        usage_col.append(j)
-                        usage_type.append(g)
-                        usage_amt.append(unit)
+                columns.use(j, g, unit[g])
 
+
+def _add_purchase_columns(columns: _ColumnList, instance: Instance, gpus: _Gpus) -> None:
+    """BUY columns per (option, site, arrival period) from the option's earliest period;
+    an option whose quota is less than one unit gets none."""
+    gran = instance.spec.policy.granularity
+    n_sites = len(instance.spec.sites)
     n_periods = len(instance.periods)
-    for o, option in enumerate(spec.procurement):
+    for o, option in enumerate(instance.spec.procurement):
         g = instance.type_index[option.type]
-        unit = int(node[g]) if gran is Granularity.NODE else 1
+        unit = gpus.unit(g, gran)
         sites = ([instance.site_index[s] for s in option.sites] if option.sites
-                 else [s for s in range(n_sites) if hosts[s, g]])
+                 else [s for s in range(n_sites) if instance.hosts[s, g]])
         upper = option.max_units // unit
         if upper <= 0:
             continue
         for t in range(instance.period_index[option.earliest_period], n_periods):
             for s in sites:
-                add(kind=VarKind.BUY, project=-1, config=-1, site=s, start=t,
-                    duration=n_periods - t, gpu_type=g, option=o, unit=unit, lower=0,
-                    upper=upper, integer=True, objective=0.0, start_column=-1,
-                    perf_periods=0.0, public_opex=0.0, capex=option.price * unit)
-
-    ints = {"kind", "project", "config", "site", "start", "duration", "gpu_type", "option",
-            "unit", "start_column"}
-    arrays = {k: np.asarray(v, dtype=np.int64 if k in ints else
-                            (bool if k == "integer" else float)) for k, v in cols.items()}
-    return Columns(**arrays,
-                   usage_column=np.asarray(usage_col, dtype=np.int64),
-                   usage_type=np.asarray(usage_type, dtype=np.int64),
-                   usage_amount=np.asarray(usage_amt, dtype=float))
+                columns.add(kind=VarKind.BUY, project=-1, config=-1, site=s, start=t,
+                            duration=n_periods - t, gpu_type=g, option=o, unit=unit, lower=0,
+                            upper=upper, integer=True, objective=0.0, start_column=-1,
+                            perf_periods=0.0, public_opex=0.0, capex=option.price * unit)
 
 
 def most_available(instance: Instance) -> np.ndarray:
