@@ -385,7 +385,7 @@ def verify(file: Path, results: Path, **limits) -> None:
         raise Failure([f"{results}: {len(checked.problems)} rule(s) violated:",
                        *(f"  {p}" for p in checked.problems)], EXIT_VIOLATED)
     click.echo(f"{results}: all rules hold ({len(checked.solution.awards)} funded projects, "
-               f"objective {checked.solution.objective})")
+               f"objective {figure(checked.solution.objective)})")
 
 
 @cli.command()

@@ -68,6 +68,14 @@ def test_no_float_noise_anywhere_in_the_summary(tmp_path: Path):
     assert not re.search(r"\bnan\b|\de[+-]\d", output), output
 
 
+def test_verify_prints_the_objective_without_float_noise(tmp_path: Path):
+    out = tmp_path / "r"
+    solve(DATA / "tiny.yaml", "--out", out)
+    result = CliRunner().invoke(cli, ["verify", str(DATA / "tiny.yaml"), str(out)])
+    assert result.exit_code == 0, result.output
+    assert "objective 692.72)" in result.output
+
+
 def test_solve_says_how_to_verify_and_report(tmp_path: Path):
     out = tmp_path / "r"
     last = solve(DATA / "tiny.yaml", "--out", out).splitlines()[-1]
