@@ -129,11 +129,10 @@ def _run_staged(run: _Run) -> Solution:
     stage's own program, solved after it."""
     solution, solved = _solve_policy(run, _staged_result)
     if run.lp_bound and not solution.interrupted:
-        relaxation = None
+        solution.lp_bound = 0.0  # nothing can be allocated
         if len(run.program.columns):
             with run.watch.stage("lp bound"):
-                relaxation = lp_relaxation_bound(solved, _lp_limit_s(run.options, 1.0))
-        solution.lp_bound = relaxation if len(run.program.columns) else 0.0
+                solution.lp_bound = lp_relaxation_bound(solved, _lp_limit_s(run.options, 1.0))
     return _verified(run, solution)
 
 
