@@ -21,14 +21,14 @@ if TYPE_CHECKING:
     from allocopt.audit import verify_folder
     from allocopt.diagnose import explain_infeasible
     from allocopt.instance import Instance, load_instance
-    from allocopt.pipeline import solve
     from allocopt.solution import Solution
+    from allocopt.solving.pipeline import solve
 
 _LAZY = {
     "Instance": "allocopt.instance",
     "load_instance": "allocopt.instance",
     "from_spec": "allocopt.instance",
-    "solve": "allocopt.pipeline",
+    "solve": "allocopt.solving.pipeline",
     "Solution": "allocopt.solution",
     "SolveOptions": "allocopt.backends",
     "verify_folder": "allocopt.audit",

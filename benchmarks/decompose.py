@@ -59,7 +59,7 @@ def machine() -> str:
 def lp_rows(program, build_s: float) -> tuple[list[dict], float, float]:
     """One row per LP solver; (rows, HiGHS LP bound, HiGHS LP time)."""
     from allocopt.backends.glop import lp_relaxation_bound
-    from allocopt.decompose import lp_relaxation
+    from allocopt.solving.decompose.decompose import lp_relaxation
 
     rows = []
     reset_peak()
@@ -99,9 +99,9 @@ def main() -> None:
 
     import allocopt
     from allocopt.backends import SolveOptions
-    from allocopt.decompose import solve_decomposed
     from allocopt.instance.generator import generate
     from allocopt.model import build_program
+    from allocopt.solving.decompose.decompose import solve_decomposed
 
     print(f"# decompose.py --{kind}: {cfg['projects']:,} projects, {cfg['gpus']:,} GPUs, "
           f"{cfg['types']} types, {cfg['sites']} sites, {cfg['periods']} periods, seed "

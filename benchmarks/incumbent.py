@@ -29,7 +29,7 @@ from allocopt.backends import REGISTRY, SolveOptions
 from allocopt.backends.glop import lp_relaxation_bound
 from allocopt.instance.generator import generate
 from allocopt.model import build_program
-from allocopt.rounding import round_lp
+from allocopt.solving.starts.rounding import round_lp
 
 SIZES = {"default": dict(projects=2000, gpus=10_000, types=8, sites=3, periods=12),
          "quick": dict(projects=300, gpus=3_000, types=6, sites=2, periods=12)}

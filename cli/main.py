@@ -157,7 +157,7 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
                            else command_started + time_limit)
     previous = read_warm_start(instance, warm_start)
     prefix = f"{file}: --decompose {decompose}" if decompose is not None else ""
-    from allocopt.pipeline import run_policy
+    from allocopt.solving.pipeline import run_policy
     from allocopt_cli.progress import progress_line
 
     with (domain_errors(prefix=prefix, backend=backend), stop_on_signals() as stop,

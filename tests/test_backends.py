@@ -307,7 +307,7 @@ def test_auto_falls_back_to_scip_when_cpsat_cannot_scale(monkeypatch):
     import allocopt.backends as backends
     from allocopt import from_spec
     from allocopt.instance.schema import InstanceSpec
-    from allocopt.pipeline import solve
+    from allocopt.solving.pipeline import solve
 
     doc = yaml.safe_load((DATA / "backend_small.yaml").read_text())
     doc["gpu_types"][0]["opex_per_period"] = 0.1234567
@@ -355,7 +355,7 @@ def test_lp_rounding_after_a_two_thread_highs_solve():
     """HiGHS runs one process-wide scheduler and refuses a model whose `threads` differs
     from it; the rounding's one-thread LP after a two-thread solve must still run."""
     from allocopt.model import build_program
-    from allocopt.rounding import round_lp
+    from allocopt.solving.starts.rounding import round_lp
 
     from conftest import ROOT
 

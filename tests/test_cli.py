@@ -190,7 +190,7 @@ def test_warm_start_hint_reproduces_the_previous_allocation(tmp_path: Path):
     import allocopt
     from allocopt.model import build_program
     from allocopt.results import read_solution
-    from allocopt.warmstart import hint_from_solution
+    from allocopt.solving.starts.warmstart import hint_from_solution
 
     first = tmp_path / "a"
     assert run("solve", DATA / "tiny.yaml", "--out", first).exit_code == 0

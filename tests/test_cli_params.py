@@ -7,12 +7,12 @@ import pytest
 from click.testing import CliRunner
 
 from allocopt.backends import REGISTRY
-from allocopt.decompose import DecompositionError
 from allocopt.errors import BackendError, InstanceError, Problem, ResultsError
-from allocopt.pipeline import VerificationError
 from allocopt.sensitivity.duals import DualsError
 from allocopt.sensitivity.executor import ExecutorError
 from allocopt.sensitivity.params import ParameterError
+from allocopt.solving.decompose.decompose import DecompositionError
+from allocopt.solving.pipeline import VerificationError
 from allocopt_cli.common import (
     BACKEND,
     EXIT_BAD_INPUT,

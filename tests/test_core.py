@@ -19,11 +19,11 @@ import allocopt
 from allocopt import from_spec
 from allocopt.backends import REGISTRY, SolveOptions, get_backend
 from allocopt.backends.base import Status
-from allocopt.core import WHOLE, core_program, core_start
 from allocopt.errors import BackendError
 from allocopt.instance.generator import generate
 from allocopt.model import build_program
 from allocopt.model.program import Rule, VarKind
+from allocopt.solving.starts.core import WHOLE, core_program, core_start
 from allocopt_cli.main import cli
 
 from conftest import ROOT

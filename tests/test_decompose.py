@@ -1,6 +1,6 @@
-"""Decomposition (allocopt.decompose): parts that cover the instance, shares that never
-exceed the whole, a verified union bounded by the LP relaxation, the same answer on
-one process or two, and the `solve --decompose K` option."""
+"""Decomposition (allocopt.solving.decompose.decompose): parts that cover the instance,
+shares that never exceed the whole, a verified union bounded by the LP relaxation, the
+same answer on one process or two, and the `solve --decompose K` option."""
 
 from __future__ import annotations
 
@@ -15,15 +15,20 @@ from click.testing import CliRunner
 from allocopt import from_spec
 from allocopt.backends import SolveOptions
 from allocopt.backends.glop import lp_relaxation_bound
-from allocopt.decompose import (
+from allocopt.instance.generator import generate
+from allocopt.model import build_program
+from allocopt.solving.decompose.decompose import (
     DecompositionError,
     lp_relaxation,
     partition,
     solve_decomposed,
 )
-from allocopt.instance.generator import generate
-from allocopt.model import build_program
-from allocopt.split import monotone_shares, split_amount, split_instance, split_units
+from allocopt.solving.decompose.split import (
+    monotone_shares,
+    split_amount,
+    split_instance,
+    split_units,
+)
 from allocopt_cli.main import cli
 
 from conftest import make, project

@@ -13,8 +13,7 @@ PACKAGE = ROOT / "allocopt"
 
 CLI = ("allocopt_cli", "click")
 # The modules that solve (choose a backend, run a policy, seed or split a solve).
-SOLVING = ("allocopt.pipeline", "allocopt.policies", "allocopt.decompose", "allocopt.core",
-           "allocopt.rounding", "allocopt.warmstart", "allocopt.split", "allocopt.diagnose",
+SOLVING = ("allocopt.solving", "allocopt.policies", "allocopt.diagnose",
            "allocopt.sensitivity")
 
 # Who must not import what. A name stands for the module and everything under it.
@@ -33,6 +32,10 @@ LAYER_RULES: list[tuple[str, tuple[str, ...]]] = [
     ("allocopt.results", ("allocopt.model", "allocopt.backends")),
     # every rule re-checked from the allocation alone, never from the formulation
     ("allocopt.verify", ("allocopt.model", "allocopt.backends", *SOLVING)),
+    # starting allocations seed a solve; they never run the pipeline or split it
+    ("allocopt.solving.starts", ("allocopt.solving.pipeline", "allocopt.solving.decompose")),
+    # the policies are handed the pipeline's solve; they never import it
+    ("allocopt.policies", ("allocopt.solving.pipeline", "allocopt.solving.decompose")),
     # reports read results; they never solve
     ("allocopt.report", ("allocopt.backends", *SOLVING)),
     # the library never calls its front end
@@ -193,13 +196,13 @@ def test_the_checker_reports_a_forbidden_import():
     """A module of the report layer that asks for a backend, at the top or lazily."""
     source = ("from allocopt.backends import x\n"
               "def f():\n"
-              "    import allocopt.pipeline\n")
+              "    import allocopt.solving.pipeline\n")
     found = imports_of(source, "allocopt.report.wrong", known=frozenset(library_modules()))
     assert violations(found) == [
         "allocopt.report.wrong:1 imports allocopt.backends "
         "(allocopt.report must not know allocopt.backends)",
-        "allocopt.report.wrong:3 imports allocopt.pipeline "
-        "(allocopt.report must not know allocopt.pipeline)",
+        "allocopt.report.wrong:3 imports allocopt.solving.pipeline "
+        "(allocopt.report must not know allocopt.solving)",
     ]
 
 
@@ -234,20 +237,20 @@ def test_moved_names_stay_importable_from_their_old_modules():
     same objects, and the errors keep the base they had before they were AllocoptError."""
     import allocopt.backends
     import allocopt.backends.base
-    import allocopt.decompose
-    import allocopt.pipeline
-    import allocopt.rounding
     import allocopt.sensitivity
     import allocopt.sensitivity.duals
+    import allocopt.solving.decompose.decompose
+    import allocopt.solving.pipeline
+    import allocopt.solving.starts.rounding
     from allocopt import errors, status
 
     assert allocopt.backends.Status is allocopt.backends.base.Status is status.Status
     assert allocopt.backends.Result is allocopt.backends.base.Result is status.Result
     assert allocopt.backends.base.relative_gap is status.relative_gap
     assert allocopt.backends.base.SolverAbandoned is errors.SolverAbandoned
-    assert allocopt.pipeline.VerificationError is errors.VerificationError
-    assert allocopt.rounding.NoRelaxation is errors.NoRelaxation
-    assert allocopt.decompose.DecompositionError is errors.DecompositionError
+    assert allocopt.solving.pipeline.VerificationError is errors.VerificationError
+    assert allocopt.solving.starts.rounding.NoRelaxation is errors.NoRelaxation
+    assert allocopt.solving.decompose.decompose.DecompositionError is errors.DecompositionError
     assert allocopt.sensitivity.duals.DualsError is errors.DualsError
     assert allocopt.sensitivity.ParameterError is errors.ParameterError
     assert allocopt.sensitivity.ExecutorError is errors.ExecutorError

@@ -9,8 +9,8 @@ import allocopt
 from allocopt.backends import Status
 from allocopt.diagnose import diagnose
 from allocopt.folder import ALLOCATION, PROJECTS, csv_text, read_rows
-from allocopt.pipeline import run_policy, solve
 from allocopt.results import write_results
+from allocopt.solving.pipeline import run_policy, solve
 
 from conftest import DATA
 

@@ -52,9 +52,9 @@ from allocopt.backends import REGISTRY, SolveOptions, Status
 from allocopt.errors import BackendError
 from allocopt.instance import Instance
 from allocopt.instance.schema import InstanceSpec
-from allocopt.pipeline import solve
 from allocopt.report.tables import policy_text
 from allocopt.solution import Solution
+from allocopt.solving.pipeline import solve
 from allocopt.verify import verify
 
 from bruteforce import area_weight, feasible_allocations, project_choices, purchase_plans

@@ -28,10 +28,10 @@ from allocopt import from_spec, load_instance
 from allocopt.backends import REGISTRY, SolveOptions, Status
 from allocopt.instance import Instance
 from allocopt.instance.schema import InstanceSpec, Objective
-from allocopt.pipeline import solve
 from allocopt.policies.robust import PLAN_RULES, verify_folder
 from allocopt.policies.scenarios import fixed_purchase_instance, scenario_instance
 from allocopt.solution import Purchase, Solution
+from allocopt.solving.pipeline import solve
 
 from bruteforce import brute_force, purchase_plans
 from conftest import ROOT

@@ -51,7 +51,7 @@ def test_a_second_backend_agrees_within_the_gaps(instance, scip):
 
 def test_lp_rounding_gives_a_verified_allocation_near_the_optimum(instance, scip):
     from allocopt.model import build_program
-    from allocopt.rounding import round_lp
+    from allocopt.solving.starts.rounding import round_lp
 
     rounded = round_lp(instance, build_program(instance))
     assert rounded.violations == []

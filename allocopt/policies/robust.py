@@ -53,7 +53,7 @@ from allocopt.policies.stages import Stage, StagedResult, solve_stages
 from allocopt.solution import Purchase, Solution
 from allocopt.status import Result, Status
 
-# `allocopt.pipeline.solve`, handed in by the pipeline (which imports this module) so
+# `allocopt.solving.pipeline.solve`, handed in by the pipeline (which imports this module) so
 # that the robust policy never imports the pipeline back.
 SolveWeighted = Callable[..., Solution]
 
@@ -315,7 +315,7 @@ def _hint(instance: Instance, base: Program, program: Program, layout: Layout,
           answers: list[Solution]) -> np.ndarray:
     """Extensive-form values that reproduce `plan` with each scenario's allocation in
     `answers`: a feasible start, worth the plan's expected value."""
-    from allocopt.warmstart import hint_from_solution
+    from allocopt.solving.starts.warmstart import hint_from_solution
 
     hint = np.zeros(len(program.columns))
     buy = None
@@ -337,7 +337,7 @@ def _hint(instance: Instance, base: Program, program: Program, layout: Layout,
 def solve_robust(instance: Instance, solve_weighted: SolveWeighted, backend: str = "scip",
                  options: SolveOptions | None = None, check: bool = True) -> Solution:
     """Solve the robust policy; raises VerificationError if any allocation or the plan
-    breaks a rule. `solve_weighted` is `allocopt.pipeline.solve`, which calls this: each
+    breaks a rule. `solve_weighted` is `allocopt.solving.pipeline.solve`, which calls this: each
     scenario's allocation under the average scenario's plan is an ordinary solve."""
     from allocopt.policies import parameters
 

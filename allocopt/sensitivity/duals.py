@@ -36,8 +36,8 @@ from allocopt.instance import Instance
 from allocopt.model import build_program
 from allocopt.model.program import Program, Rule, VarKind
 from allocopt.solution import Solution
+from allocopt.solving.starts.warmstart import hint_from_solution
 from allocopt.status import Result, Status
-from allocopt.warmstart import hint_from_solution
 
 RESOURCE_RULES = frozenset({Rule.CAPACITY, Rule.POWER, Rule.BUDGET_CAPEX, Rule.BUDGET_OPEX,
                             Rule.BUDGET_TOTAL, Rule.AREA_MIN_SHARE, Rule.AREA_MAX_SHARE,

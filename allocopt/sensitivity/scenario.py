@@ -97,7 +97,7 @@ def solve_instance(instance: Instance, settings: Settings, warm: Solution | None
                    seed: int | None = None, keep: bool = False) -> Outcome:
     """Solve and verify `instance`; `keep` returns the Solution too (for warm starts).
     An allocation that fails verification gives an Outcome with status UNVERIFIED."""
-    from allocopt.pipeline import solve
+    from allocopt.solving.pipeline import solve
 
     try:
         try:

@@ -12,7 +12,7 @@ anything exceeds the whole, so the union of the parts' allocations keeps every r
     shares    A_area,k ≥ min_share · A_k in every part  ⇒  the same for Σ_k (max alike)
     links     depends_on and excludes never cross parts (connected components stay together)
 
-The shares are computed in `allocopt.split`. The union is verified on the full
+The shares are computed in `allocopt.solving.decompose.split`. The union is verified on the full
 instance, then handed as a starting solution to one short solve of the full model (the
 repair), and the better verified allocation is kept. Its gap is reported against the
 full model's LP relaxation bound, which bounds the optimum of the full model.
@@ -38,7 +38,7 @@ from allocopt.instance.schema import Objective
 from allocopt.model import Program, build_program
 from allocopt.model.decode import decode, trim_purchases
 from allocopt.solution import Purchase, Solution
-from allocopt.split import Part, split_instance
+from allocopt.solving.decompose.split import Part, split_instance
 from allocopt.status import Status, relative_gap
 
 
@@ -103,7 +103,7 @@ def _init_worker(cancel: Any) -> None:
 
 
 def _solve_part(part: Part, backend: str, options: SolveOptions) -> Solution:
-    from allocopt.pipeline import solve
+    from allocopt.solving.pipeline import solve
 
     if _cancel is None:
         return solve(part.instance, backend=backend, options=options, lp_bound=False)
@@ -196,9 +196,9 @@ def solve_decomposed(instance: Instance, parts: int, backend: str = "scip",
     options.gap. `figures["decomposition"]` holds the parts, their answers and times.
     Raises DecompositionError when a part has no allocation (see `combine`)."""
     from allocopt.numerics import coefficient_warnings
-    from allocopt.pipeline import solve
+    from allocopt.solving.pipeline import solve
+    from allocopt.solving.starts.warmstart import hint_from_solution
     from allocopt.verify import verify
-    from allocopt.warmstart import hint_from_solution
 
     options = options or SolveOptions()
     if instance.spec.policy.objective is not Objective.WEIGHTED:

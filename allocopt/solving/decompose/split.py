@@ -1,5 +1,5 @@
 """Splitting an instance's shared resources among parts of its projects (used by
-`allocopt.decompose`).
+`allocopt.solving.decompose.decompose`).
 
 Every resource the projects share goes to the parts in proportion to what the full
 model's LP relaxation gives each part's projects, rounded down so that the parts'
