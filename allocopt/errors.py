@@ -38,6 +38,18 @@ class BackendError(AllocoptError):
     """A backend is unavailable or cannot express the model."""
 
 
+class Unsupported(BackendError):
+    """A backend lacks a capability the solve needs (`feature`, a `backends.Feature`
+    value), found before solving: a caller may choose another backend by it."""
+
+    def __init__(self, feature: str, message: str) -> None:
+        super().__init__(message)
+        self.feature = str(feature)
+
+    def __reduce__(self):  # across worker processes, feature and message both
+        return (type(self), (self.feature, str(self)))
+
+
 class ParameterError(AllocoptError):
     """A parameter path, range or value the instance cannot take."""
 

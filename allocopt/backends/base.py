@@ -18,7 +18,7 @@ from allocopt.defaults import DEFAULT_GAP, default_threads
 
 # SolverAbandoned (allocopt.errors), Status, Result and relative_gap (allocopt.status)
 # live in the neutral modules and are re-exported here, where callers have found them.
-from allocopt.errors import SolverAbandoned
+from allocopt.errors import SolverAbandoned, Unsupported
 from allocopt.model.program import Program
 from allocopt.status import Result, Status, known, relative_gap
 
@@ -29,6 +29,7 @@ class Feature(StrEnum):
     HINTS = "hints"
     FRACTIONAL_COEFFICIENTS = "fractional_coefficients"
     MEMORY_LIMIT = "memory_limit"
+    LP_RELAXATION = "lp_relaxation"
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,12 @@ def progress_reporter(options: SolveOptions, started: float) -> ProgressReporter
     return None if options.progress is None else ProgressReporter(options.progress, started)
 
 
+def _registry() -> dict[str, type[Backend]]:
+    from allocopt.backends import REGISTRY  # the registry lists the subclasses of Backend
+
+    return REGISTRY
+
+
 def installed_version(module: str, distribution: str) -> str | None:
     """'distribution version' when `module` imports here, else None (never raises)."""
     import importlib.util
@@ -280,6 +287,7 @@ class Backend(ABC):
         A solver stops on whichever gap it meets first; when that leaves the other gap
         open, the solve goes on from its allocation with the open gap alone, so that
         the answer is proven within both (or stops at the limit, "feasible")."""
+        self.require(program, options)
         result = self._solve(program, self._limited(options))
         if (result.status is Status.OPTIMAL and options.abs_gap is not None
                 and not options.relax and result.values is not None
@@ -291,6 +299,35 @@ class Backend(ABC):
             more = self._solve(program, self._limited(replace(open_gap, hint=result.values)))
             result = replace(more, wall_s=result.wall_s + more.wall_s)
         return settle(result, options)
+
+    def require(self, program: Program, options: SolveOptions) -> None:
+        """Raise Unsupported, before any solving, when the solve asks for a Feature this
+        backend lacks: integer columns, an LP relaxation, a memory limit, a starting
+        allocation. (Duals are asked of the relaxation service, which picks a backend that
+        has them: backends/relaxation.py. Coefficients
+        a backend cannot take, FRACTIONAL_COEFFICIENTS, are found by the backend itself
+        from the model's numbers, also before solving.)"""
+        needs = []
+        if options.relax:
+            needs.append(Feature.LP_RELAXATION)
+        elif bool(program.columns.integer.any()):
+            needs.append(Feature.INTEGER)
+        if options.memory_limit_mb is not None:
+            needs.append(Feature.MEMORY_LIMIT)
+        if options.hint is not None and not options.relax:
+            needs.append(Feature.HINTS)
+        for feature in needs:
+            if feature not in self.features:
+                raise Unsupported(feature, self._refusal(feature))
+
+    def _refusal(self, feature: Feature) -> str:
+        able = [n for n, b in _registry().items() if feature in b.features]
+        what = {Feature.LP_RELAXATION: "solves integer programs only: no LP relaxation, no "
+                                       "duals",
+                Feature.INTEGER: "solves LPs only, not integer columns",
+                Feature.MEMORY_LIMIT: "cannot limit its memory",
+                Feature.HINTS: "takes no starting allocation"}[feature]
+        return f"{self.name} {what}; use {' or '.join(able)}"
 
     @staticmethod
     def _limited(options: SolveOptions) -> SolveOptions:

@@ -123,7 +123,7 @@ class CbcBackend(Backend):
     """COIN-OR CBC through PuLP; LP duals (`.pi`) when relaxed."""
 
     name = "cbc"
-    features = frozenset({Feature.INTEGER, Feature.DUALS, Feature.HINTS,
+    features = frozenset({Feature.INTEGER, Feature.DUALS, Feature.HINTS, Feature.LP_RELAXATION,
                           Feature.FRACTIONAL_COEFFICIENTS})
 
     @classmethod

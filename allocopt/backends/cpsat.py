@@ -34,7 +34,7 @@ from allocopt.backends.base import (
     progress_reporter,
     run_interruptible,
 )
-from allocopt.errors import BackendError
+from allocopt.errors import BackendError, Unsupported
 from allocopt.model.program import Program, VarKind
 
 MAX_EXPONENT = 6
@@ -95,7 +95,8 @@ def _integer_bounds(program: Program) -> tuple[np.ndarray, np.ndarray]:
         problems.append("columns without finite bounds ("
                         + ", ".join(f"{n} {k}" for k, n in kinds.items()) + ")")
     if problems:
-        raise BackendError("cpsat cannot express this model: " + "; ".join(problems))
+        raise Unsupported(Feature.FRACTIONAL_COEFFICIENTS,
+                          "cpsat cannot express this model: " + "; ".join(problems))
     lower = np.ceil(cols.lower - _REL_TOL * np.maximum(1.0, np.abs(cols.lower)))
     upper = np.floor(cols.upper + _REL_TOL * np.maximum(1.0, np.abs(cols.upper)))
     return lower.astype(np.int64), upper.astype(np.int64)
@@ -115,7 +116,8 @@ def _scaled_rows(program: Program):
     active = has_lo | has_hi
     failed = np.flatnonzero(active & (exponents < 0))
     if failed.size:
-        raise BackendError(
+        raise Unsupported(
+            Feature.FRACTIONAL_COEFFICIENTS,
             "cpsat cannot express this model: rows whose coefficients and bounds no power "
             f"of ten up to 1e{MAX_EXPONENT} makes integral: {_describe_rows(program, failed)}")
     scale = _POWERS[np.maximum(exponents, 0)]
@@ -133,8 +135,9 @@ def _scaled_objective(coeffs: np.ndarray, lower: np.ndarray,
     scale = _POWERS[exponent if exponent >= 0 else MAX_EXPONENT]
     scaled = np.round(coeffs * scale)
     if np.any(np.abs(scaled) > _MAX_SCALED):
-        raise BackendError("cpsat cannot express this model: objective coefficients too large "
-                           "to scale to integers")
+        raise Unsupported(Feature.FRACTIONAL_COEFFICIENTS,
+                          "cpsat cannot express this model: objective coefficients too large "
+                          "to scale to integers")
     if exponent >= 0:
         return scaled.astype(np.int64), float(scale), 0.0
     reach = np.maximum(np.abs(lower), np.abs(upper)).astype(float)
@@ -179,8 +182,6 @@ class CpSatBackend(Backend):
         return installed_version("ortools", "ortools")
 
     def _solve(self, program: Program, options: SolveOptions) -> Result:
-        if options.relax:
-            raise BackendError("cpsat solves integer programs only: no LP relaxation, no duals")
         from ortools.sat.python import cp_model
 
         started = time.perf_counter()

@@ -72,7 +72,7 @@ class HighsBackend(Backend):
     """HiGHS MILP and LP; the only backend here whose LP duals come with a MILP solver."""
 
     name = "highs"
-    features = frozenset({Feature.INTEGER, Feature.DUALS, Feature.HINTS,
+    features = frozenset({Feature.INTEGER, Feature.DUALS, Feature.HINTS, Feature.LP_RELAXATION,
                           Feature.FRACTIONAL_COEFFICIENTS})
 
     @classmethod

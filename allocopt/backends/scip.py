@@ -69,7 +69,7 @@ def _status(code: int, has_solution: bool) -> Status:
 class ScipBackend(Backend):
     name = "scip"
     features = frozenset({Feature.INTEGER, Feature.HINTS, Feature.FRACTIONAL_COEFFICIENTS,
-                          Feature.MEMORY_LIMIT})
+                          Feature.LP_RELAXATION, Feature.MEMORY_LIMIT})
 
     @classmethod
     def version(cls) -> str | None:

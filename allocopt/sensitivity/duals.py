@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from allocopt.backends import SolveOptions, get_backend
+from allocopt.backends.relaxation import relax
 from allocopt.errors import DualsError
 from allocopt.instance import Instance
 from allocopt.model import build_program
@@ -96,7 +96,7 @@ def fixed_program(instance: Instance, program: Program, solution: Solution) -> P
 
 def solve_lp(program: Program) -> Result:
     """The LP with highspy (duals included)."""
-    return get_backend("highs").solve(program, SolveOptions(relax=True, threads=1))
+    return relax(program, duals=True, prefer="highs", threads=1)
 
 
 def active_upper(lower: np.ndarray, upper: np.ndarray, activity: np.ndarray) -> np.ndarray:

@@ -16,9 +16,15 @@ from allocopt.backends import (
     choose,
     get_backend,
 )
-from allocopt.backends.glop import lp_relaxation_bound
+from allocopt.backends.relaxation import lp_bound
 from allocopt.clock import Stopwatch, with_deadline
-from allocopt.errors import BackendError, NoRelaxation, SolverAbandoned, VerificationError
+from allocopt.errors import (
+    BackendError,
+    NoRelaxation,
+    SolverAbandoned,
+    Unsupported,
+    VerificationError,
+)
 from allocopt.instance import Instance
 from allocopt.instance.schema import Objective
 from allocopt.model import Program, build_program
@@ -68,10 +74,7 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND,
     if (backend == "auto" and options.memory_limit_mb is not None
             and Feature.MEMORY_LIMIT not in REGISTRY[chosen].features):
         chosen = "scip"  # the one that limits its memory on every model
-    solver = get_backend(chosen)
-    if options.memory_limit_mb is not None and Feature.MEMORY_LIMIT not in solver.features:
-        capable = [n for n, b in REGISTRY.items() if Feature.MEMORY_LIMIT in b.features]
-        raise BackendError(f"{chosen} cannot limit its memory; use {' or '.join(capable)}")
+    get_backend(chosen).require(program, options)  # before any start is spent on it
     run = _Run(instance, program, chosen, options, choice.start, check, warm_start,
                lp_bound, backend == "auto", started, build_s, watch)
     solution = RUNNERS[policy](run)
@@ -113,7 +116,7 @@ def _run_weighted(run: _Run) -> Solution:
     relaxation = None
     if run.lp_bound and columns:
         with run.watch.stage("lp bound"):
-            relaxation = lp_relaxation_bound(run.program, _lp_limit_s(run.options))
+            relaxation = lp_bound(run.program, _lp_limit_s(run.options))
     solution, _ = _solve_policy(run, _weighted_result)
     if relaxation is not None and solution.status.has_solution and solution.bound is None:
         # Stopped before the solver proved a bound: the LP relaxation's is one.
@@ -132,7 +135,7 @@ def _run_staged(run: _Run) -> Solution:
         solution.lp_bound = 0.0  # nothing can be allocated
         if len(run.program.columns):
             with run.watch.stage("lp bound"):
-                solution.lp_bound = lp_relaxation_bound(solved, _lp_limit_s(run.options, 1.0))
+                solution.lp_bound = lp_bound(solved, _lp_limit_s(run.options, 1.0))
     return _verified(run, solution)
 
 
@@ -183,8 +186,8 @@ def _weighted_result(run: _Run) -> tuple[Result, Program, dict]:
     """The weighted program solved as it is, by the chosen backend."""
     try:
         result = get_backend(run.backend).solve(run.program, run.options)
-    except BackendError:
-        if not run.auto or run.backend != "cpsat":
+    except Unsupported as refusal:
+        if not run.auto or refusal.feature != Feature.FRACTIONAL_COEFFICIENTS:
             raise
         # CP-SAT refuses coefficients it cannot scale exactly: SCIP takes them.
         run.backend = "scip"

@@ -79,17 +79,10 @@ def partition(instance: Instance, parts: int) -> list[tuple[int, ...]]:
 def lp_relaxation(program: Program) -> tuple[Status, float | None, np.ndarray | None, str]:
     """(status, bound, column values, solver) of the program's LP relaxation: HiGHS when
     installed, else GLOP's dual simplex (benchmarks/README.md has both timed)."""
-    from allocopt.backends import REGISTRY
-    from allocopt.backends.glop import solve_relaxation
+    from allocopt.backends.relaxation import relax
 
-    if REGISTRY["highs"].version() is not None:
-        result = get_backend("highs").solve(program, SolveOptions(relax=True))
-        return result.status, result.objective, result.values, "highs"
-    relaxation = solve_relaxation(program)
-    if relaxation.objective is None:
-        status = Status.INFEASIBLE if relaxation.status == "INFEASIBLE" else Status.ERROR
-        return status, None, None, "glop"
-    return Status.OPTIMAL, relaxation.objective, relaxation.values, "glop"
+    result = relax(program, prefer="highs")
+    return result.status, result.objective, result.values, result.backend
 
 
 _cancel: Any = None  # in a worker process: the pool's shared stop event

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from allocopt.backends import REGISTRY, SolveOptions, get_backend
+from allocopt.backends.relaxation import relax
 from allocopt.defaults import DEFAULT_GAP
 from allocopt.errors import BackendError
 from allocopt.instance import Instance
@@ -109,7 +110,7 @@ def core_start(instance: Instance, program: Program, time_limit_s: float = 10.0,
                            "(pip install 'allocopt[solvers]')")
     highs = get_backend("highs")
     started = time.perf_counter()
-    lp = highs.solve(program, SolveOptions(relax=True, threads=threads, seed=seed))
+    lp = relax(program, duals=True, prefer="highs", threads=threads, seed=seed)
     lp_s = time.perf_counter() - started
     if lp.status is not Status.OPTIMAL or lp.values is None or lp.row_duals is None:
         # No LP optimum (an infeasible instance): no start; the solve itself says why.

@@ -29,8 +29,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import scipy.sparse as sp
 
-from allocopt.backends import REGISTRY, SolveOptions, get_backend
+from allocopt.backends import REGISTRY
 from allocopt.backends.highs import use_threads
+from allocopt.backends.relaxation import relax
 from allocopt.errors import NoRelaxation
 from allocopt.instance import Instance
 from allocopt.model.program import Columns, Program, Rule, VarKind
@@ -88,7 +89,7 @@ class _Relaxation:
                 program = replace(self.program, columns=replace(cols, lower=lower, upper=upper))
             else:
                 program = self.program
-            return get_backend("scip").solve(program, SolveOptions(relax=True))
+            return relax(program)
         h = self.highs
         if lower is not None:
             h.changeColsBounds(len(cols), np.arange(len(cols), dtype=np.int32),
