@@ -8,9 +8,9 @@ installed backend that has `Feature.DUALS` (HiGHS); otherwise GLOP's dual simple
 comparable across MILP backends. `prefer` names a backend to use instead when it is
 installed (the decomposition keeps the HiGHS vertex its split was measured with).
 
-The LP-rounding start's dive (`solving/starts/rounding.py`) re-solves one HiGHS model
-under changed column bounds from its last basis, which a one-shot call cannot; its
-first solve and its fallback go through here.
+`RepeatedRelaxation` serves the LP-rounding start's dive (`solving/starts/rounding.py`),
+which solves the same LP again under changed column bounds: it keeps one HiGHS model
+between solves, each from the last basis.
 """
 
 from __future__ import annotations
@@ -18,8 +18,11 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+import numpy as np
+
 from allocopt.backends import REGISTRY, Feature, SolveOptions, get_backend
 from allocopt.backends.glop import solve_relaxation
+from allocopt.backends.highs import use_threads
 from allocopt.errors import Unsupported
 from allocopt.model.program import Program
 from allocopt.status import Result, Status
@@ -71,3 +74,54 @@ def _glop(program: Program, time_limit_s: float | None) -> Result:
         status = Status.ERROR
     return Result(status, answer.objective, answer.objective, answer.values,
                   time.perf_counter() - started, "glop", message=answer.status)
+
+
+class RepeatedRelaxation:
+    """The LP relaxation solved again and again under changed column bounds (the
+    LP-rounding start's dive): one HiGHS model kept between solves, each re-solve from
+    the last basis, with duals; without HiGHS, `relax` each time."""
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.highs = None
+        if REGISTRY["highs"].version() is None:
+            return
+        import highspy
+
+        cols = program.columns
+        a, lower, upper = program.matrix()
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)
+        h.passModel(len(cols), a.shape[0], a.nnz, 2, -1 if program.maximize else 1, 0.0,
+                    cols.objective.astype(np.float64), cols.lower.astype(np.float64),
+                    cols.upper.astype(np.float64), lower.astype(np.float64),
+                    upper.astype(np.float64), a.indptr.astype(np.int32),
+                    a.indices.astype(np.int32), a.data.astype(np.float64),
+                    np.zeros(len(cols), np.int32))  # 2: row-wise; -1: maximise
+        self.highs, self.optimal = h, highspy.HighsModelStatus.kOptimal
+
+    def solve(self, lower: np.ndarray | None = None, upper: np.ndarray | None = None) -> Result:
+        started = time.perf_counter()
+        cols = self.program.columns
+        if self.highs is None:
+            if lower is not None:
+                program = replace(self.program, columns=replace(cols, lower=lower, upper=upper))
+            else:
+                program = self.program
+            return relax(program)
+        h = self.highs
+        if lower is not None:
+            h.changeColsBounds(len(cols), np.arange(len(cols), dtype=np.int32),
+                               lower.astype(np.float64), upper.astype(np.float64))
+        use_threads(1)
+        h.run()
+        if h.getModelStatus() != self.optimal:
+            return Result(Status.ERROR, None, None, None, time.perf_counter() - started,
+                          "highs", message=h.modelStatusToString(h.getModelStatus()))
+        solution = h.getSolution()
+        objective = float(h.getInfo().objective_function_value)
+        return Result(Status.OPTIMAL, objective, objective,
+                      np.asarray(solution.col_value, dtype=float), time.perf_counter() - started,
+                      "highs", row_duals=np.asarray(solution.row_dual, dtype=float)
+                      if solution.dual_valid else None)

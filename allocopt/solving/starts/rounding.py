@@ -24,14 +24,12 @@ column values can be handed to a solver as `SolveOptions.hint`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
-from allocopt.backends import REGISTRY
-from allocopt.backends.highs import use_threads
-from allocopt.backends.relaxation import relax
+from allocopt.backends.relaxation import RepeatedRelaxation
 from allocopt.errors import NoRelaxation
 from allocopt.instance import Instance
 from allocopt.model.program import Columns, Program, Rule, VarKind
@@ -55,56 +53,6 @@ class Rounded:
     rounding_s: float = 0.0
     funded: int = 0
     lp_solves: int = 0
-
-
-class _Relaxation:
-    """The LP relaxation, solved again under changed column bounds: a HiGHS model kept
-    between solves (each re-solve starts from the last basis), else any backend's LP."""
-
-    def __init__(self, program: Program) -> None:
-        self.program = program
-        self.highs = None
-        if REGISTRY["highs"].version() is None:
-            return
-        import highspy
-
-        cols = program.columns
-        a, lower, upper = program.matrix()
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("threads", 1)
-        h.passModel(len(cols), a.shape[0], a.nnz, 2, -1 if program.maximize else 1, 0.0,
-                    cols.objective.astype(np.float64), cols.lower.astype(np.float64),
-                    cols.upper.astype(np.float64), lower.astype(np.float64),
-                    upper.astype(np.float64), a.indptr.astype(np.int32),
-                    a.indices.astype(np.int32), a.data.astype(np.float64),
-                    np.zeros(len(cols), np.int32))  # 2: row-wise; -1: maximise
-        self.highs, self.optimal = h, highspy.HighsModelStatus.kOptimal
-
-    def solve(self, lower: np.ndarray | None = None, upper: np.ndarray | None = None) -> Result:
-        started = time.perf_counter()
-        cols = self.program.columns
-        if self.highs is None:
-            if lower is not None:
-                program = replace(self.program, columns=replace(cols, lower=lower, upper=upper))
-            else:
-                program = self.program
-            return relax(program)
-        h = self.highs
-        if lower is not None:
-            h.changeColsBounds(len(cols), np.arange(len(cols), dtype=np.int32),
-                               lower.astype(np.float64), upper.astype(np.float64))
-        use_threads(1)
-        h.run()
-        if h.getModelStatus() != self.optimal:
-            return Result(Status.ERROR, None, None, None, time.perf_counter() - started,
-                          "highs", message=h.modelStatusToString(h.getModelStatus()))
-        solution = h.getSolution()
-        objective = float(h.getInfo().objective_function_value)
-        return Result(Status.OPTIMAL, objective, objective,
-                      np.asarray(solution.col_value, dtype=float), time.perf_counter() - started,
-                      "highs", row_duals=np.asarray(solution.row_dual, dtype=float)
-                      if solution.dual_valid else None)
 
 
 class _State:
@@ -229,7 +177,7 @@ def round_lp(instance: Instance, program: Program, lp: Result | None = None,
     cols = program.columns
     started = time.perf_counter()
     # HiGHS gives duals (the prices below); without it, SCIP's LP and value-only profits
-    relaxation = _Relaxation(program)
+    relaxation = RepeatedRelaxation(program)
     if lp is None:
         lp = relaxation.solve()
     lp_s = time.perf_counter() - started
@@ -300,7 +248,7 @@ def _round_purchases(d: _Dive) -> None:
                     state.apply([int(j)], [v], rows, change)
 
 
-def _dive(d: _Dive, relaxation: _Relaxation, dive: bool, max_rounds: int) -> int:
+def _dive(d: _Dive, relaxation: RepeatedRelaxation, dive: bool, max_rounds: int) -> int:
     """Rounds of rounding, each following the LP re-solved with what is placed fixed,
     until the LP offers nothing more or three rounds place nothing (one round without
     `dive`). Returns the number of LP solves, the first included."""
@@ -345,7 +293,7 @@ def _place_round(d: _Dive, candidates: np.ndarray, dive: bool) -> bool:
     return len(d.placed) != before
 
 
-def _follow_lp_again(d: _Dive, relaxation: _Relaxation) -> bool:
+def _follow_lp_again(d: _Dive, relaxation: RepeatedRelaxation) -> bool:
     """Solve the LP again with what is placed fixed and what failed ruled out; follow
     it (update `x_lp`) only when it still offers more than the allocation has."""
     cols = d.cols
