@@ -1,6 +1,7 @@
 """The LP relaxation of a program, as one service: every part of allocopt that needs it
 (the reported `lp_bound`, the decomposition's split, the LP-rounding and LP-core
-starts, shadow prices) asks here and gets the common `Result`.
+starts, shadow prices) asks here and gets the common `Result`; nothing outside
+`backends/` drives an LP solver itself.
 
 Which solver answers is decided by what is asked for: with `duals=True`, the first
 installed backend that has `Feature.DUALS` (HiGHS); otherwise GLOP's dual simplex
@@ -70,8 +71,6 @@ def _glop(program: Program, time_limit_s: float | None) -> Result:
     started = time.perf_counter()
     answer = solve_relaxation(program, time_limit_s)
     status = _GLOP_STATUS.get(answer.status, Status.ERROR)
-    if answer.status == "OPTIMAL" and answer.objective is None:
-        status = Status.ERROR
     return Result(status, answer.objective, answer.objective, answer.values,
                   time.perf_counter() - started, "glop", message=answer.status)
 
