@@ -4,14 +4,11 @@ unknown (None, ±inf, NaN, or a solver's 1e20-style "none yet")."""
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 
+from allocopt.status import known
+
 SIGNIFICANT = 10  # enough for any objective a planner reads; more only to tell two apart
-
-
-def known(x: float | None) -> bool:
-    return x is not None and math.isfinite(x) and abs(x) < 1e20
 
 
 def figure(x: float | None, digits: int = SIGNIFICANT) -> str:

@@ -9,7 +9,6 @@ exit codes of the contract: 0 ok, 1 verification failed, 2 bad input, 3 infeasib
 from __future__ import annotations
 
 import contextlib
-import math
 import shlex
 import signal
 import sys
@@ -36,7 +35,7 @@ from allocopt_cli.common import (
     load,
     with_policy,
 )
-from allocopt_cli.figures import figure, figures_apart, percent
+from allocopt_cli.figures import figure, figures_apart, known, percent
 from allocopt_cli.lock import lock_for_command
 from allocopt_cli.report import compare, report, require_report_packages
 from allocopt_cli.sensitivity import sensitivity
@@ -247,8 +246,7 @@ def proven_quality(solution) -> bool:
     """Whether the allocation comes with a finite bound and gap (not None, ±inf, NaN or a
     solver's 1e20-style "none yet"): only such an interrupted answer may replace a
     results folder."""
-    return all(x is not None and math.isfinite(x) and abs(x) < 1e20
-               for x in (solution.objective, solution.bound, solution.gap))
+    return all(known(x) for x in (solution.objective, solution.bound, solution.gap))
 
 
 def infeasible_lines(file: Path, instance, solution) -> list[str]:

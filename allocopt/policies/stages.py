@@ -99,10 +99,11 @@ def solve_stages(program: Program, stages: list[Stage], backend: str,
     kept: list[tuple[Stage, float]] = []
     for k, stage in enumerate(stages):
         staged = with_objective(program, padded(stage.vector, program), stage.maximize)
-        stage_options = replace(options, hint=hint if Feature.HINTS in solver.features else None)
+        # This stage's share of the time left; its retries below stay within it.
+        stage_options = share(replace(options, hint=hint if Feature.HINTS in solver.features
+                                      else None), 1, len(stages) - k)
         started = time.perf_counter()
-        result = _solve_one(solver, staged, share(stage_options, 1, len(stages) - k), backend,
-                            started)
+        result = _solve_one(solver, staged, stage_options, backend, started)
         for widen in WIDEN if kept else ():
             if result.status is not Status.INFEASIBLE:
                 break
@@ -110,8 +111,7 @@ def solve_stages(program: Program, stages: list[Stage], backend: str,
             for earlier, value in kept:
                 program = keep_row(earlier, program, value, widen)
             staged = with_objective(program, padded(stage.vector, program), stage.maximize)
-            result = _solve_one(solver, staged, share(stage_options, 1, len(stages) - k),
-                                backend, started)
+            result = _solve_one(solver, staged, stage_options, backend, started)
             result = replace(result, wall_s=time.perf_counter() - started,
                              message=(f"earlier stages kept within {widen:g} x "
                                       f"{KEEP_SLACK:g} (the solver found the tighter "
