@@ -4,6 +4,7 @@ wrappers over allocopt.sensitivity that parse options, show progress and write f
 from __future__ import annotations
 
 import contextlib
+import time
 from pathlib import Path
 
 import click
@@ -36,8 +37,9 @@ def solver_options(f):
                      show_default=True,
                      help="Relative optimality gap at which each solve stops.")(f)
     f = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
-                     help="Seconds per solve. Results are reproducible only when every "
-                          "solve finishes within it.")(f)
+                     help="Seconds for the whole command, every solve included (each "
+                          "solve takes its share of the time left). Results are "
+                          "reproducible only when every solve finishes within its share.")(f)
     f = click.option("--backend", type=BACKEND, default="auto", show_default=True,
                      help="Solver backend for the MILP solves: scip, highs, cpsat, cbc, or "
                           "auto (as for allocopt solve: the fastest measured for the "
@@ -56,9 +58,13 @@ def executor_options(f):
     return f
 
 
+_STARTED = [time.time()]
+
+
 @click.group()
 def sensitivity() -> None:
     """What one more GPU is worth, what moves the answer, and how sure we are."""
+    _STARTED[0] = time.time()
 
 
 class _Bars:
@@ -93,9 +99,10 @@ def _domain_errors(backend: str):
 
 
 def _settings(backend: str, time_limit: float | None, gap: float, seed: int):
+    """How every solve runs; `time_limit` is the whole command's, from when it started."""
     from allocopt.sensitivity import Settings
 
-    return Settings(backend=backend, time_limit_s=time_limit, gap=gap, seed=seed)
+    return Settings(backend=backend, gap=gap, seed=seed).within(time_limit, _STARTED[0])
 
 
 def _executor(workers: int, dask_address: str | None):
@@ -104,8 +111,8 @@ def _executor(workers: int, dask_address: str | None):
     return Executor(workers=workers, dask=dask_address)
 
 
-def _recorded(settings, executor=None, **more) -> dict:
-    out = {"backend": settings.backend, "time_limit_s": settings.time_limit_s,
+def _recorded(settings, time_limit: float | None, executor=None, **more) -> dict:
+    out = {"backend": settings.backend, "time_limit_s": time_limit,
            "gap": settings.gap, "seed": settings.seed, **more}
     if executor is not None:
         out["executor"] = executor.label
@@ -184,7 +191,7 @@ def shadow_prices(file: Path, out_dir: Path, backend: str, time_limit: float | N
         prices = compute(instance, base.solution, rules=None if all_rows else RESOURCE_RULES)
     files = shadow_files(prices)
     files["sensitivity.json"] = metadata(
-        "shadow-prices", instance, _recorded(settings, all_rows=all_rows),
+        "shadow-prices", instance, _recorded(settings, time_limit, all_rows=all_rows),
         ["Duals are of the LP with every funding decision (ASSIGN, START) fixed at the "
          "MILP's optimum and elastic sizes and purchases continuous: local (valid near the "
          "current limits) and conditional on the fixed decisions.",
@@ -288,22 +295,34 @@ def sweep(file: Path, params: tuple[str, ...], ranges: tuple[str, ...], steps: t
     _warn_unverified([p.outcome for p in result.points])
     files = sweep_files(result, instance)
     files["sensitivity.json"] = metadata(
-        "sweep", instance, _recorded(settings, executor, params=list(params),
+        "sweep", instance, _recorded(settings, time_limit, executor, params=list(params),
                                      ranges=list(ranges), steps=list(steps),
                                      tol={a.path: a.tol for a in axes}),
         ["Each point is the instance with the parameters set, re-solved (warm-started).",
          "supply.<type> is the type's total deliveries; setting it scales every delivery.",
          "area.<id> columns: performance-equivalent GPU-periods awarded (sub-areas count "
          "towards their parents).",
-         "A breakpoint is an interval [lower, upper], no wider than the tolerance, with "
-         "different funded sets at its two ends; changes of configuration or start that "
-         "keep the same funded set are not breakpoints."],
-        {"base": {"status": result.base.status, "objective": result.base.objective}})
-    click.echo(f"{len(result.points)} points, {len(result.breakpoints)} breakpoints "
+         "objective is the best verified allocation found for the point (incumbent_from: "
+         "the point whose allocation it is, carried over and re-checked, when not its "
+         "own); bound is proven: the optimum lies in [objective, bound].",
+         "A breakpoint (proven = true) is an interval [lower, upper] with different "
+         "funded sets at its two ends whose [objective, bound] intervals do not overlap: "
+         "the optimum provably moves. Rows with proven = false are changes of funded set "
+         "within the solvers' gap, not breakpoints. resolved = true: narrowed to the "
+         "tolerance. Changes of configuration or start that keep the same funded set are "
+         "not breakpoints.", *result.notes],
+        {"base": {"status": result.base.status, "objective": result.base.objective,
+                  "bound": result.base.ceiling}})
+    proven, loose = result.proven, result.within_gap
+    click.echo(f"{len(result.points)} points, {len(proven)} proven breakpoints "
                f"({executor.label})")
-    for b in result.breakpoints[:10]:
+    for b in proven[:10]:
         click.echo(f"  {axes[b.axis].path} in [{b.lower:g}, {b.upper:g}]: "
                    f"+{','.join(b.gained) or '-'} / -{','.join(b.lost) or '-'}")
+    if loose:
+        click.echo(f"  {len(loose)} change(s) of the funded set within the solvers' gap, "
+                   "not breakpoints (breakpoints.csv, proven = false): a smaller --gap or "
+                   "a longer --time-limit may prove them")
 
     def plots():
         from allocopt.sensitivity.plots import sweep_plot
@@ -351,7 +370,7 @@ def ranging(file: Path, project_ids: tuple[str, ...], all_projects: bool, tol: f
         _require_solution(file, base)
     files = ranging_files(ranges)
     files["sensitivity.json"] = metadata(
-        "ranging", instance, _recorded(settings, executor, tol=tol,
+        "ranging", instance, _recorded(settings, time_limit, executor, tol=tol,
                                        projects=selection or "nearest the margin"),
         ["Unfunded at score_low, funded at score_high (re-solves, bisection), "
          "score_high - score_low <= tol * max(score, score_low).",
@@ -411,7 +430,7 @@ def montecarlo(file: Path, samples: int, specs: tuple[str, ...], out_dir: Path, 
     files = montecarlo_files(result, instance)
     solved = sum(o.has_solution for o in result.outcomes)
     files["sensitivity.json"] = metadata(
-        "montecarlo", instance, _recorded(settings, executor, samples=samples,
+        "montecarlo", instance, _recorded(settings, time_limit, executor, samples=samples,
                                           uncertainties=[f.label for f in factors]),
         ["Scenarios: Saltelli design from a scrambled Sobol' sequence seeded with --seed "
          "(blocks A, B, AB:<factor>); each solved with a seed from (seed, index).",

@@ -130,7 +130,7 @@ def test_relative_ranges_need_a_baseline_and_out_of_range_values_are_refused():
 # -- sweeps ----------------------------------------------------------------------------
 
 def check_breakpoints(instance, result) -> None:
-    assert result.breakpoints
+    assert result.breakpoints and all(b.proven for b in result.breakpoints)
     for b in result.breakpoints:
         a = result.axes[b.axis]
         assert b.resolved and b.upper - b.lower <= max(a.tol, 1.0 if a.integer else 0.0)
@@ -163,6 +163,71 @@ def test_grid_of_two_parameters():
     assert first == pytest.approx([4, 0.35615, 4, 0.890375, 4, 1.4246, 8, 0.35615])
     assert {b.axis for b in result.breakpoints} == {0, 1}
     check_breakpoints(instance, result)
+
+
+def exact_optimum(instance, changes) -> float:
+    solution = allocopt.solve(apply_changes(instance, changes), backend="scip",
+                              options=SolveOptions(gap=0.0), lp_bound=False)
+    return solution.objective
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_incumbents_never_fall_as_supply_loosens_even_at_a_loose_gap(workers):
+    """At a 30 % gap the solves alone fall and rise (41.9, then 41.7 at more supply);
+    carried allocations make the curve monotone, and every row's [objective, bound]
+    still holds the exact optimum."""
+    instance = knapsack()
+    loose = Settings(backend="scip", gap=0.3)
+    result = sweep(instance, [axis(instance, "supply.H", "0..16", 9)], loose,
+                   Executor(workers=workers))
+    objectives = [p.outcome.objective for p in result.points]
+    ceilings = [p.outcome.ceiling for p in result.points]
+    assert objectives == sorted(objectives)
+    assert ceilings == sorted(ceilings)
+    for p in result.points:
+        best = exact_optimum(instance, [Change("supply.H", p.values[0])])
+        assert p.outcome.objective <= best + 1e-6 <= p.outcome.ceiling + 2e-6
+        assert p.outcome.gap <= 0.3 + 1e-9
+    assert any(p.carried_from is not None for p in result.points)
+
+
+def test_no_breakpoint_is_reported_inside_the_gap():
+    """Every proven breakpoint's two ends have disjoint [objective, bound] intervals;
+    every change of funded set whose intervals overlap is reported as within the gap."""
+    instance = knapsack()
+    result = sweep(instance, [axis(instance, "supply.H", "0..16", 9)],
+                   Settings(backend="scip", gap=0.3), SERIAL)
+    assert result.proven and result.within_gap
+    for b in result.breakpoints:
+        low, high = sorted((b.below, b.above), key=lambda o: o.objective)
+        assert (low.ceiling < high.objective) == b.proven
+        assert set(b.below.funded) != set(b.above.funded)
+
+
+def test_the_proof_rule_on_hand_made_outcomes():
+    from allocopt.sensitivity.evidence import proven_change
+    from allocopt.sensitivity.scenario import Outcome
+
+    def o(objective, bound, status="optimal"):
+        return Outcome(status=status, objective=objective, gap=None, bound=bound)
+
+    assert proven_change(o(100, 101), o(102, 103))
+    assert not proven_change(o(100, 102.5), o(102, 103))  # overlapping: the gap's noise
+    assert not proven_change(o(102, 103), o(100, 102.5))
+    assert proven_change(o(None, None, "infeasible"), o(5, 5))
+    assert not proven_change(o(None, None, "not_run"), o(5, 5))
+
+
+def test_a_deadline_ends_the_sweep_with_honest_rows():
+    import time
+
+    instance = knapsack()
+    settings = Settings(backend="scip", gap=0.0).within(0.001)
+    time.sleep(0.01)
+    result = sweep(instance, [axis(instance, "supply.H", "0..16", 5)], settings, SERIAL)
+    assert all(p.outcome.status == "not_run" and not p.outcome.has_solution
+               for p in result.points)
+    assert not result.proven
 
 
 # -- ranging ---------------------------------------------------------------------------

@@ -60,26 +60,50 @@ def _outcome_cells(o: Outcome) -> list[str]:
     return [o.status, num(o.objective), num(o.gap), str(len(o.funded)) if o.has_solution else ""]
 
 
+def _ceiling(o: Outcome) -> str:
+    return num(o.ceiling) if o.has_solution else ""
+
+
+BREAKPOINT_NOTES = {
+    (True, True): "",
+    (True, False): "proven, not narrowed to the tolerance: a narrower interval was not "
+                   "provable within the gap and the time",
+    (False, False): "within the gap: not a breakpoint; the two ends' [objective, bound] "
+                    "intervals overlap, so either funded set may be optimal at both",
+}
+
+
+def _origin(carried_from: int | None) -> str:
+    return "" if carried_from is None else "base" if carried_from < 0 else str(carried_from)
+
+
 def sweep_files(result: SweepResult, instance: Instance) -> dict[str, str]:
     axes = [a.path for a in result.axes]
     areas = [a.id for a in instance.spec.areas]
-    columns = ["point", *axes, "status", "objective", "gap", "funded_projects",
-               *(f"area.{a}" for a in areas)]
-    rows = [[str(p.index), *(num(v) for v in p.values), *_outcome_cells(p.outcome),
-             *(num(p.outcome.area_gp.get(a)) if p.outcome.has_solution else "" for a in areas)]
-            for p in result.points]
+    columns = ["point", *axes, "status", "objective", "bound", "gap", "funded_projects",
+               "incumbent_from", *(f"area.{a}" for a in areas)]
+    rows = []
+    for p in result.points:
+        o = p.outcome
+        rows.append([str(p.index), *(num(v) for v in p.values), o.status, num(o.objective),
+                     _ceiling(o), num(o.gap), str(len(o.funded)) if o.has_solution else "",
+                     _origin(p.carried_from),
+                     *(num(o.area_gp.get(a)) if o.has_solution else "" for a in areas)])
     others = axes if len(axes) > 1 else []
-    b_columns = ["param", "lower", "upper", *others, "status_lower", "status_upper",
-                 "objective_lower", "objective_upper", "funded_lower", "funded_upper",
-                 "gained", "lost", "resolved"]
+    b_columns = ["param", "lower", "upper", *others, "proven", "resolved", "status_lower",
+                 "status_upper", "objective_lower", "bound_lower", "objective_upper",
+                 "bound_upper", "funded_lower", "funded_upper", "gained", "lost", "note"]
     b_rows = []
     for b in result.breakpoints:
         held = [("" if j == b.axis else num(v)) for j, v in enumerate(b.at)] if others else []
-        b_rows.append([axes[b.axis], num(b.lower), num(b.upper), *held, b.below.status,
-                       b.above.status, num(b.below.objective), num(b.above.objective),
-                       str(len(b.below.funded)), str(len(b.above.funded)),
-                       "|".join(b.gained), "|".join(b.lost), _flag(b.resolved)])
-    text = {"status", "param", "status_lower", "status_upper", "gained", "lost", "resolved"}
+        b_rows.append([axes[b.axis], num(b.lower), num(b.upper), *held, _flag(b.proven),
+                       _flag(b.resolved), b.below.status, b.above.status,
+                       num(b.below.objective), _ceiling(b.below), num(b.above.objective),
+                       _ceiling(b.above), str(len(b.below.funded)), str(len(b.above.funded)),
+                       "|".join(b.gained), "|".join(b.lost),
+                       BREAKPOINT_NOTES[(b.proven, b.resolved)]])
+    text = {"status", "param", "status_lower", "status_upper", "gained", "lost", "resolved",
+            "proven", "note", "incumbent_from"}
     return {"sweep.csv": csv_text(columns, rows, numeric=set(columns) - text),
             "breakpoints.csv": csv_text(b_columns, b_rows, numeric=set(b_columns) - text)}
 

@@ -53,10 +53,12 @@ def _save(fig, stem: str) -> dict[str, str | bytes]:
 
 def sweep_plot(result: SweepResult) -> dict[str, str | bytes]:
     """Objective and number funded along the first parameter, one line per combination
-    of the others (at most 8), breakpoints marked with dotted verticals."""
+    of the others (at most 8); each objective line with its band [incumbent, bound]
+    (the optimum lies inside it), proven breakpoints marked with dotted verticals."""
     import matplotlib
 
     axes = result.axes
+    nan = float("nan")
     with matplotlib.rc_context(STYLE):
         fig = _figure(7.0, 5.0)
         top, bottom = fig.subplots(2, 1, sharex=True)
@@ -65,24 +67,31 @@ def sweep_plot(result: SweepResult) -> dict[str, str | bytes]:
             groups.setdefault(p.values[1:], []).append(p)
         for k, (rest, points) in enumerate(list(groups.items())[:8]):
             label = ", ".join(f"{a.path}={v:g}" for a, v in zip(axes[1:], rest, strict=True))
-            style = {"color": OKABE_ITO[k % 8], "marker": MARKERS[k % 8],
+            colour = OKABE_ITO[k % 8]
+            style = {"color": colour, "marker": MARKERS[k % 8],
                      "linestyle": LINES[k % 4], "markersize": 4}
             xs = [p.values[0] for p in points]
-            top.plot(xs, [p.outcome.objective if p.outcome.has_solution else float("nan")
-                          for p in points], label=label or None, **style)
-            bottom.plot(xs, [len(p.outcome.funded) if p.outcome.has_solution
-                             else float("nan") for p in points], **style)
-        for b in result.breakpoints:
+            solved = [p.outcome.has_solution for p in points]
+            lows = [p.outcome.objective if ok else nan for p, ok in zip(points, solved,
+                                                                         strict=True)]
+            highs = [p.outcome.ceiling if ok else nan for p, ok in zip(points, solved,
+                                                                        strict=True)]
+            top.fill_between(xs, lows, highs, color=colour, alpha=0.2, linewidth=0,
+                             label="[incumbent, bound]" if k == 0 else None)
+            top.plot(xs, lows, label=label or "incumbent", **style)
+            bottom.plot(xs, [len(p.outcome.funded) if ok else nan
+                             for p, ok in zip(points, solved, strict=True)], **style)
+        for b in result.proven:
             if b.axis == 0:
                 x = (b.lower + b.upper) / 2
                 for ax in (top, bottom):
                     ax.axvline(x, color=INK, linestyle=":", linewidth=0.8)
-        top.set_title("Objective along the sweep (dotted: funded set changes)")
+        top.set_title("Objective along the sweep, with its band [incumbent, bound] "
+                      "(dotted: proven breakpoints)")
         top.set_ylabel("objective")
         bottom.set_ylabel("funded projects")
         bottom.set_xlabel(axes[0].path)
-        if len(axes) > 1:
-            top.legend(fontsize=7)
+        top.legend(fontsize=7)
         return _save(fig, "sweep")
 
 

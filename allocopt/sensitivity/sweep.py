@@ -1,18 +1,32 @@
-"""Parametric sweeps: re-solve over a grid of parameter values and find where the funded
-set changes.
+"""Parametric sweeps: re-solve over a grid of parameter values and find, with proof,
+where the funded set changes.
 
 The grid is the product of each parameter's values, in row-major order (the last
-parameter varies fastest). Points are solved in fixed chunks of CHUNK consecutive
-points, each chunk warm-started from the base solution and then from its previous
-point; chunks run in parallel. Between two neighbouring points (one parameter apart)
-whose funded sets differ, bisection on that parameter narrows each change to an
-interval [lower, upper] no wider than the tolerance, with the funded set of `lower`
-on one side and of `upper` on the other. An interval whose two ends have the same
-funded set is assumed to hold no change (two changes that undo each other inside one
-step go unseen: use more steps).
+parameter varies fastest). Then, in phases:
+
+1. **Points.** Solved in fixed chunks of CHUNK consecutive points, each chunk
+   warm-started from the base solution and then from its previous point; chunks run
+   in parallel. Every row keeps its objective, its bound and its gap.
+2. **Carrying** (allocopt.sensitivity.evidence): each point's verified allocation is
+   tried at its neighbours, and a looser point's bound caps a tighter one's, until
+   nothing changes: incumbents never fall as a parameter loosens.
+3. **Proof.** Two neighbouring points (one parameter apart) whose funded sets differ
+   show a breakpoint only when their [objective, bound] intervals do not overlap.
+   Where they overlap, both points are re-solved with a ten times smaller gap and
+   carried again; a pair still overlapping is reported as "within the gap", not as a
+   breakpoint.
+4. **Narrowing.** Bisection on the parameter narrows each proven change to an
+   interval [lower, upper] no wider than the tolerance, solving the midpoints with
+   the smaller gap, as long as the narrower interval is still proven; where it is
+   not (or the time is up) the interval stays wider and is marked unresolved. An
+   interval whose two ends have the same funded set is assumed to hold no change
+   (two changes that undo each other inside one step go unseen: use more steps).
+
+With a deadline (Settings.deadline), each phase takes its share of the time left and
+a solve never outlives it; a point left with no time has status `not_run`.
 
 Chunks and bisections are fixed by the grid alone, not by the number of workers, so
-the results are the same on any executor.
+the results are the same on any executor (when every solve ends within its limit).
 """
 
 from __future__ import annotations
@@ -20,16 +34,34 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
+from allocopt.errors import ParameterError
 from allocopt.instance import Instance
+from allocopt.sensitivity import evidence
 from allocopt.sensitivity.executor import LOCAL, Executor, Phases, Session, phase
-from allocopt.sensitivity.params import Change
-from allocopt.sensitivity.scenario import Context, Outcome, Settings, solve_changes, solve_instance
+from allocopt.sensitivity.params import Change, apply_changes
+from allocopt.sensitivity.scenario import (
+    INVALID,
+    Context,
+    Outcome,
+    Settings,
+    solve_changes,
+    solve_instance,
+)
 from allocopt.solution import Solution
 
 CHUNK = 2
 STEPS_PER_INTERVAL = 64  # default tolerance: 1/64 of a grid step
+BASE_SHARE = 0.2
+POINTS_SHARE = 0.5
+"""With a deadline and breakpoints asked for: the base solve takes BASE_SHARE of the
+time, the points POINTS_SHARE of what is left after it, and proving and narrowing
+the rest (without breakpoints: the points take all the time after the base)."""
+TIGHTENING = (10.0, 100.0)
+"""Unproven pairs are re-solved with the asked gap divided by these, in turn, while
+some stay unproven and time is left."""
+BISECTION_ROUNDS = 6
 
 
 @dataclass(frozen=True)
@@ -43,18 +75,28 @@ class Axis:
     tol: float
 
 
+BASE = -1
+"""`Point.carried_from` of an incumbent that is the base instance's allocation."""
+
+
 @dataclass
 class Point:
+    """One grid point; `carried_from` is the point whose allocation is this point's
+    incumbent (None: its own solve's; BASE: the base instance's)."""
+
     index: int
     values: tuple[float, ...]
     outcome: Outcome
+    carried_from: int | None = None
 
 
 @dataclass
 class Breakpoint:
     """The funded set changes between `lower` and `upper` of parameter `axis`, the other
-    parameters held at `at` (the swept one's entry is its `lower`). `resolved` is False
-    when the solve budget ran out before the interval was narrower than the tolerance."""
+    parameters held at `at` (the swept one's entry is its `lower`). `proven`: the two
+    ends' [objective, bound] intervals do not overlap (else the difference is within
+    the solvers' gap and this is no breakpoint). `resolved` is False when the interval
+    could not be narrowed to the tolerance with proof (gap, time or solve budget)."""
 
     axis: int
     at: tuple[float, ...]
@@ -63,6 +105,7 @@ class Breakpoint:
     below: Outcome
     above: Outcome
     resolved: bool
+    proven: bool = True
 
     @property
     def gained(self) -> list[str]:
@@ -77,10 +120,25 @@ class Breakpoint:
 
 @dataclass
 class SweepResult:
+    """Every point and every change of funded set found; `breakpoints` holds the proven
+    ones and those within the gap (`proven` False). `partial`: the run was stopped
+    before it finished (the points and changes found so far)."""
+
     axes: list[Axis]
     points: list[Point]
     breakpoints: list[Breakpoint]
     base: Outcome
+    partial: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def proven(self) -> list[Breakpoint]:
+        return [b for b in self.breakpoints if b.proven]
+
+    @property
+    def within_gap(self) -> list[Breakpoint]:
+        return [b for b in self.breakpoints if not b.proven]
+
 
 
 def _changes(axes: Sequence[Axis], values: Sequence[float]) -> list[Change]:
@@ -91,7 +149,9 @@ def _signature(outcome: Outcome) -> tuple:
     return (outcome.has_solution, outcome.funded)
 
 
-def _solve_chunk(context: Context, chunk: list[list[Change]]) -> list[Outcome]:
+def _solve_chunk(context: Context, task: tuple[Settings, list[list[Change]]]) -> list[Outcome]:
+    settings, chunk = task
+    context = replace(context, settings=settings)
     warm = context.base
     out = []
     for changes in chunk:
@@ -99,6 +159,82 @@ def _solve_chunk(context: Context, chunk: list[list[Change]]) -> list[Outcome]:
         warm = outcome.solution or warm
         out.append(outcome)
     return out
+
+
+def _resolve(context: Context, task: tuple[Settings, list[Change], Solution | None]
+             ) -> Outcome:
+    settings, changes, warm = task
+    return solve_changes(replace(context, settings=settings), changes,
+                         warm=warm or context.base, keep=True)
+
+
+class _Grid:
+    """The points' instances and numbers, and their neighbours along each axis."""
+
+    def __init__(self, instance: Instance, axes: list[Axis], points: list[Point]) -> None:
+        self.axes, self.points = axes, points
+        self.paths = [a.path for a in axes]
+        sizes = [len(a.values) for a in axes]
+        self.sizes = sizes
+        self.strides = [math.prod(sizes[k + 1:]) for k in range(len(axes))]
+        self.instances: list[Instance | None] = []
+        for p in points:
+            try:
+                self.instances.append(apply_changes(instance, _changes(axes, p.values)))
+            except ParameterError:
+                self.instances.append(None)
+        self.numbers = [None if i is None else evidence.leaves(i, self.paths)
+                        for i in self.instances]
+
+    def next_along(self, index: int, k: int) -> int | None:
+        pos = (index // self.strides[k]) % self.sizes[k]
+        return index + self.strides[k] if pos + 1 < self.sizes[k] else None
+
+    def pairs(self) -> list[tuple[int, int, int]]:
+        """(axis, lower point, upper point) for every two neighbours."""
+        out = []
+        for p in self.points:
+            for k in range(len(self.axes)):
+                q = self.next_along(p.index, k)
+                if q is not None:
+                    out.append((k, p.index, q))
+        return out
+
+    def carry(self, gap: float, base: Solution | None = None) -> None:
+        """Carry `base`'s allocation to every point, then allocations and bounds between
+        neighbours until nothing changes (each pass can only raise an objective or lower
+        a bound, so this ends)."""
+        for i, (inst, here) in enumerate(zip(self.instances, self.points, strict=True)):
+            carried = None if inst is None else evidence.carry_allocation(
+                inst, here.outcome, base, gap)
+            if carried is not None:
+                self.points[i].outcome = carried
+                self.points[i].carried_from = BASE
+        for _ in range(2 * max(self.sizes) + 2):
+            changed = False
+            for _, i, j in self.pairs():
+                changed |= self._carry_one(i, j, gap)
+                changed |= self._carry_one(j, i, gap)
+            if not changed:
+                return
+
+    def _carry_one(self, i: int, donor: int, gap: float) -> bool:
+        """Point i given point `donor`'s allocation and, if `donor` is looser, its bound."""
+        inst, here, there = self.instances[i], self.points[i], self.points[donor]
+        if inst is None or self.numbers[donor] is None:
+            return False
+        changed = False
+        carried = evidence.carry_allocation(inst, here.outcome, there.outcome.solution, gap)
+        if carried is not None:
+            here.outcome = carried
+            here.carried_from = donor if there.carried_from is None else there.carried_from
+            changed = True
+        if evidence.at_least_as_loose(self.numbers[i], self.numbers[donor], self.paths):
+            capped = evidence.carry_bound(here.outcome, there.outcome, gap)
+            if capped is not None:
+                here.outcome = capped
+                changed = True
+        return changed
 
 
 @dataclass(frozen=True)
@@ -109,6 +245,8 @@ class _Interval:
     upper: float
     below: Outcome
     above: Outcome
+    settings: Settings
+    gap: float
 
 
 def _max_solves(axis: Axis, width: float) -> int:
@@ -116,84 +254,217 @@ def _max_solves(axis: Axis, width: float) -> int:
     return 4 * depth
 
 
-def _bisect(context: Context, task: _Interval) -> list[tuple[float, float, Outcome, Outcome,
-                                                              bool]]:
-    """Every change of funded set inside the interval, narrowed to the tolerance."""
-    axis = task.axis
-    budget = [_max_solves(axis, task.upper - task.lower)]
-    found: list[tuple[float, float, Outcome, Outcome, bool]] = []
+_Found = tuple[float, float, Outcome, Outcome, bool, bool]  # lo, hi, below, above, resolved,
+#                                                             proven
 
-    def narrow(lo: float, below: Outcome, hi: float, above: Outcome) -> None:
-        if _signature(below) == _signature(above):
-            return
+
+class _Bisection:
+    """Every change of funded set inside one proven interval, narrowed with proof."""
+
+    def __init__(self, context: Context, task: _Interval) -> None:
+        self.context, self.task = context, task
+        self.axis = task.axis
+        self.budget = _max_solves(task.axis, task.upper - task.lower)
+        self.found: list[_Found] = []
+        self.paths = [c.path for c in task.others] + [task.axis.path]
+        self.carries = evidence.carries(context.instance)
+        self._numbers: dict[float, tuple | None] = {}
+
+    def _instance(self, value: float) -> Instance | None:
+        try:
+            return apply_changes(self.context.instance,
+                                 [*self.task.others, Change(self.axis.path, value)])
+        except ParameterError:
+            return None
+
+    def numbers(self, value: float) -> tuple | None:
+        if value not in self._numbers:
+            inst = self._instance(value)
+            self._numbers[value] = None if inst is None else evidence.leaves(inst, self.paths)
+        return self._numbers[value]
+
+    def solve(self, value: float, ends: tuple[tuple[float, Outcome], ...]) -> Outcome:
+        """The point at `value`, carried from both `ends` (value, outcome) where the
+        weighted objective allows."""
+        self.budget -= 1
+        context = replace(self.context, settings=self.task.settings)
+        changes = [*self.task.others, Change(self.axis.path, value)]
+        below = ends[0][1]
+        middle = solve_changes(context, changes, warm=below.solution or self.context.base,
+                               keep=True)
+        if not self.carries or middle.status == INVALID:
+            return middle
+        inst, here = self._instance(value), self.numbers(value)
+        for at, end in ends:
+            middle = evidence.carry_allocation(inst, middle, end.solution,
+                                               self.task.gap) or middle
+            there = self.numbers(at)
+            if here is not None and there is not None and evidence.at_least_as_loose(
+                    here, there, self.paths):
+                middle = evidence.carry_bound(middle, end, self.task.gap) or middle
+        return middle
+
+    def run(self) -> list[_Found]:
+        self.narrow(self.task.lower, self.task.below, self.task.upper, self.task.above)
+        return [(lo, hi, replace(b, solution=None), replace(a, solution=None), ok, proven)
+                for lo, hi, b, a, ok, proven in self.found]
+
+    def narrow(self, lo: float, below: Outcome, hi: float, above: Outcome) -> None:
+        axis = self.axis
         narrow_enough = hi - lo <= axis.tol or (axis.integer and hi - lo <= 1)
-        if narrow_enough or budget[0] <= 0:
-            found.append((lo, hi, below, above, narrow_enough))
+        if narrow_enough or self.budget <= 0 or self.task.settings.out_of_time:
+            self.found.append((lo, hi, below, above, narrow_enough, True))
             return
         mid = math.floor((lo + hi) / 2) if axis.integer else (lo + hi) / 2
-        budget[0] -= 1
-        middle = solve_changes(context, [*task.others, Change(axis.path, mid)],
-                               warm=below.solution or context.base, keep=True)
-        narrow(lo, below, mid, middle)
-        narrow(mid, middle, hi, above)
+        middle = self.solve(mid, ((lo, below), (hi, above)))
+        sides = [(lo, below, mid, middle), (mid, middle, hi, above)]
+        differ = [_signature(b) != _signature(a) for _, b, _, a in sides]
+        proven = [d and evidence.proven_change(b, a)
+                  for d, (_, b, _, a) in zip(differ, sides, strict=True)]
+        if not any(proven):
+            self.found.append((lo, hi, below, above, False, True))
+            return
+        for (start, b, end, a), d, ok in zip(sides, differ, proven, strict=True):
+            if ok:
+                self.narrow(start, b, end, a)
+            elif d:
+                self.found.append((start, end, b, a, False, False))
 
-    narrow(task.lower, task.below, task.upper, task.above)
-    return [(lo, hi, replace(below, solution=None), replace(above, solution=None), ok)
-            for lo, hi, below, above, ok in found]
+
+def _bisect(context: Context, task: _Interval) -> list[_Found]:
+    return _Bisection(context, task).run()
+
+
+def _workers(executor: Executor) -> int:
+    return max(1, executor.workers)
 
 
 def sweep(instance: Instance, axes: Sequence[Axis], settings: Settings,
           executor: Executor = LOCAL, progress: Phases | None = None,
           base: Solution | None = None, breakpoints: bool = True) -> SweepResult:
-    """Solve every grid point (warm-started) and locate the breakpoints of the funded set.
+    """Solve every grid point (warm-started), carry allocations and bounds between
+    neighbours, and locate the proven breakpoints of the funded set.
 
     `base` is a solution of `instance` to warm-start from (solved here when None).
     """
     axes = list(axes)
-    base_outcome = solve_instance(instance, settings, warm=base, keep=True)
-    context = Context(instance=instance, settings=settings, base=base_outcome.solution)
     grid = list(itertools.product(*(a.values for a in axes)))
     chunks = [[_changes(axes, v) for v in grid[k:k + CHUNK]] for k in range(0, len(grid), CHUNK)]
+    rounds = math.ceil(len(chunks) / _workers(executor)) * CHUNK
+    base_settings = settings.share(1 / BASE_SHARE if breakpoints else 1 + rounds)
+    base_outcome = solve_instance(instance, base_settings, warm=base, keep=True)
+    context = Context(instance=instance, settings=settings, base=base_outcome.solution)
+    run = _Run(instance, axes, settings, executor, progress)
+    run.base = base_outcome.solution
     with Session(executor, context) as session:
-        return _sweep(session, instance, axes, grid, chunks, base_outcome, progress,
-                      breakpoints)
-
-
-def _sweep(session: Session, instance: Instance, axes: list[Axis], grid: list[tuple],
-           chunks: list, base_outcome: Outcome, progress: Phases | None,
-           breakpoints: bool) -> SweepResult:
-    solved = session.map(_solve_chunk, chunks,
-                         phase(progress, f"{len(grid)} points", len(chunks)))
-    outcomes = [o for chunk in solved for o in chunk]
-    points = [Point(i, tuple(v), o) for i, (v, o) in enumerate(zip(grid, outcomes, strict=True))]
-
-    intervals: list[tuple[int, tuple[float, ...], _Interval]] = []
-    if breakpoints:
-        sizes = [len(a.values) for a in axes]
-        strides = [math.prod(sizes[k + 1:]) for k in range(len(axes))]
-        for p in points:
-            for k, axis in enumerate(axes):
-                pos = (p.index // strides[k]) % sizes[k]
-                if pos + 1 >= sizes[k]:
-                    continue
-                q = points[p.index + strides[k]]
-                if _signature(p.outcome) == _signature(q.outcome):
-                    continue
-                others = tuple(Change(a.path, v) for j, (a, v) in enumerate(zip(
-                    axes, p.values, strict=True)) if j != k)
-                intervals.append((k, p.values, _Interval(axis, others, p.values[k],
-                                                         q.values[k], p.outcome, q.outcome)))
-    found = session.map(_bisect, [i for _, _, i in intervals],
-                        phase(progress, f"{len(intervals)} breakpoint intervals",
-                              len(intervals)))
-    result = []
-    for (k, at, _), pieces in zip(intervals, found, strict=True):
-        for lo, hi, below, above, resolved in pieces:
-            result.append(Breakpoint(axis=k, at=tuple(lo if j == k else v
-                                                      for j, v in enumerate(at)),
-                                     lower=lo, upper=hi, below=below, above=above,
-                                     resolved=resolved))
+        run.session = session
+        points = run.points(grid, chunks, rounds / POINTS_SHARE if breakpoints else rounds)
+        found = run.breakpoints(points) if breakpoints else []
     for p in points:
         p.outcome.solution = None
     base_outcome.solution = None
-    return SweepResult(axes=axes, points=points, breakpoints=result, base=base_outcome)
+    return SweepResult(axes=axes, points=points, breakpoints=found, base=base_outcome,
+                       notes=run.notes)
+
+
+class _Run:
+    """The phases of one sweep, sharing its workers."""
+
+    def __init__(self, instance: Instance, axes: list[Axis], settings: Settings,
+                 executor: Executor, progress: Phases | None) -> None:
+        self.instance, self.axes, self.settings = instance, axes, settings
+        self.workers = _workers(executor)
+        self.progress = progress
+        self.session: Session | None = None
+        self.grid: _Grid | None = None
+        self.notes: list[str] = []
+        self.base: Solution | None = None
+
+    def _map(self, fn, tasks: list, label: str) -> list:
+        assert self.session is not None
+        return self.session.map(fn, tasks, phase(self.progress, label, len(tasks)))
+
+    def points(self, grid: list[tuple], chunks: list, rounds: float) -> list[Point]:
+        share = self.settings.share(rounds)
+        solved = self._map(_solve_chunk, [(share, c) for c in chunks], f"{len(grid)} points")
+        outcomes = [o for chunk in solved for o in chunk]
+        points = [Point(i, tuple(v), o) for i, (v, o) in enumerate(zip(grid, outcomes,
+                                                                      strict=True))]
+        self.grid = _Grid(self.instance, self.axes, points)
+        if evidence.carries(self.instance):
+            self.grid.carry(self.settings.gap, self.base)
+        else:
+            self.notes.append("The policy is not the weighted one: each point keeps its "
+                              "own solve (no allocation or bound is carried between "
+                              "points), so incumbents may fall within the gap.")
+        return points
+
+    def _differing(self) -> tuple[list, list]:
+        """Neighbour pairs whose funded sets differ: (proven, not proven)."""
+        assert self.grid is not None
+        pts = self.grid.points
+        proven, unproven = [], []
+        for k, i, j in self.grid.pairs():
+            if _signature(pts[i].outcome) == _signature(pts[j].outcome):
+                continue
+            ok = evidence.proven_change(pts[i].outcome, pts[j].outcome)
+            (proven if ok else unproven).append((k, i, j))
+        return proven, unproven
+
+    def _tighten(self, unproven: list, factor: float) -> None:
+        """Re-solve the ends of unproven pairs with a `factor` times smaller gap, then
+        carry again."""
+        assert self.grid is not None
+        pts = self.grid.points
+        tight = self.settings.tighter(factor)
+        ends = sorted({i for _, a, b in unproven for i in (a, b)
+                       if pts[i].outcome.status != INVALID and (
+                           pts[i].outcome.gap is None or pts[i].outcome.gap > tight.gap)})
+        if not ends:
+            return
+        share = tight.share(2 * math.ceil(len(ends) / self.workers))
+        tasks = [(share, _changes(self.axes, pts[i].values), pts[i].outcome.solution)
+                 for i in ends]
+        for i, again in zip(ends, self._map(_resolve, tasks, f"{len(ends)} points to prove"),
+                            strict=True):
+            pts[i].outcome = evidence.combine(pts[i].outcome, again, self.settings.gap)
+        if evidence.carries(self.instance):
+            self.grid.carry(self.settings.gap)
+
+    def breakpoints(self, points: list[Point]) -> list[Breakpoint]:
+        proven, unproven = self._differing()
+        for factor in TIGHTENING:
+            if not unproven or self.settings.out_of_time:
+                break
+            self._tighten(unproven, factor)
+            proven, unproven = self._differing()
+        tight = self.settings.tighter()
+        share = tight.share(math.ceil(len(proven) / self.workers) * BISECTION_ROUNDS)
+        tasks = []
+        for k, i, j in proven:
+            p, q = points[i], points[j]
+            others = tuple(Change(a.path, v) for m, (a, v) in enumerate(zip(
+                self.axes, p.values, strict=True)) if m != k)
+            tasks.append((k, p.values, _Interval(self.axes[k], others, p.values[k],
+                                                 q.values[k], p.outcome, q.outcome, share,
+                                                 self.settings.gap)))
+        found = self._map(_bisect, [t for _, _, t in tasks],
+                          f"{len(tasks)} breakpoint intervals")
+        result = []
+        for (k, at, _), pieces in zip(tasks, found, strict=True):
+            for lo, hi, below, above, resolved, ok in pieces:
+                result.append(_breakpoint(k, at, lo, hi, below, above, resolved, ok))
+        for k, i, j in unproven:
+            p, q = points[i], points[j]
+            result.append(_breakpoint(k, p.values, p.values[k], q.values[k],
+                                      replace(p.outcome, solution=None),
+                                      replace(q.outcome, solution=None), False, False))
+        result.sort(key=lambda b: (b.axis, b.at[:b.axis] + b.at[b.axis + 1:], b.lower))
+        return result
+
+
+def _breakpoint(k: int, at: tuple[float, ...], lo: float, hi: float, below: Outcome,
+                above: Outcome, resolved: bool, proven: bool) -> Breakpoint:
+    return Breakpoint(axis=k, at=tuple(lo if m == k else v for m, v in enumerate(at)),
+                      lower=lo, upper=hi, below=below, above=above, resolved=resolved,
+                      proven=proven)
