@@ -86,9 +86,12 @@ def sweep_plot(result: SweepResult) -> dict[str, str | bytes]:
                 x = (b.lower + b.upper) / 2
                 for ax in (top, bottom):
                     ax.axvline(x, color=INK, linestyle=":", linewidth=0.8)
-        top.set_title("Objective along the sweep, with its band [incumbent, bound] "
-                      "(dotted: proven breakpoints)")
+        from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+        top.set_title("Objective and its band [incumbent, bound]; dotted: proven breakpoints")
         top.set_ylabel("objective")
+        top.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        bottom.yaxis.set_major_locator(MaxNLocator(integer=True))
         bottom.set_ylabel("funded projects")
         bottom.set_xlabel(axes[0].path)
         top.legend(fontsize=7)
