@@ -23,7 +23,7 @@ from allocopt.folder import (
 )
 from allocopt.instance import Instance
 from allocopt.sensitivity.duals import ShadowPrices
-from allocopt.sensitivity.montecarlo import MonteCarloResult
+from allocopt.sensitivity.montecarlo import NOT_RUN, MonteCarloResult
 from allocopt.sensitivity.ranging import Range
 from allocopt.sensitivity.scenario import Outcome
 from allocopt.sensitivity.sweep import SweepResult
@@ -97,6 +97,8 @@ def montecarlo_files(result: MonteCarloResult, instance: Instance) -> dict[str, 
     labels = [f.label for f in result.factors]
     rows = []
     for s, o in zip(result.scenarios, result.outcomes, strict=True):
+        if o.status == NOT_RUN:  # an interrupted run's unfinished scenarios: no row
+            continue
         levels = [num(round(f.level(c), 9)) for f, c in zip(result.factors, s.changes,
                                                              strict=True)]
         rows.append([str(s.index), s.block, str(s.seed), *levels, *_outcome_cells(o)])
@@ -123,10 +125,12 @@ def montecarlo_files(result: MonteCarloResult, instance: Instance) -> dict[str, 
 
 
 def metadata(command: str, instance: Instance, options: dict[str, Any], notes: list[str],
-             extra: dict[str, Any] | None = None) -> str:
+             extra: dict[str, Any] | None = None, partial: bool = False) -> str:
+    """sensitivity.json. `partial`: the run was interrupted and its tables hold only the
+    tasks finished by then (a note says how many)."""
     from allocopt import __version__
 
     data = {"command": f"sensitivity {command}", "instance": instance.name,
             "instance_sha256": instance.sha256, "allocopt_version": __version__,
-            "options": options, **(extra or {}), "notes": notes}
+            "options": options, "partial": partial, **(extra or {}), "notes": notes}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
