@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,23 @@ class ParameterError(AllocoptError):
 
 class ExecutorError(AllocoptError):
     """The chosen executor cannot be used (Dask missing or its scheduler unreachable)."""
+
+
+class Interrupted(AllocoptError):
+    """A run of many tasks was stopped (Ctrl-C, or SIGTERM where the caller maps it to
+    Ctrl-C) before all of them finished. Not bad input: nothing is wrong with it.
+
+    `done` holds the results of the tasks that had finished, by task index; `total` is
+    the number of tasks of the interrupted phase; `earlier` the full results of the
+    phases of the same run that had finished before it, in order (a sweep's points
+    when its breakpoint phase is interrupted)."""
+
+    def __init__(self, done: dict[int, Any], total: int,
+                 earlier: tuple[list[Any], ...] = ()) -> None:
+        super().__init__(f"interrupted: {len(done)} of {total} tasks finished")
+        self.done = done
+        self.total = total
+        self.earlier = earlier
 
 
 # The errors below were RuntimeError or ValueError before they were AllocoptError; they

@@ -1,16 +1,22 @@
-"""The live progress line of `allocopt solve`, on standard error:
+"""Live progress on standard error. `allocopt solve`'s line:
 
       12.3 s   incumbent 1,234.50   bound 1,300.00   gap 5.04 %
 
-at most once a second, and a last line when the solve ends. On a terminal the line is
-rewritten in place ('\\r') and ended with a newline; elsewhere (a log file, CI) each
-update is a line of its own.
+at most once a second, and a last line when the solve ends. The sensitivity commands'
+bar, one per phase of a run (TaskBar):
+
+    solving 12 scenarios  [########----------------]  4/12  elapsed 0:21  left ~0:42
+
+On a terminal a line is rewritten in place ('\\r') and ended with a newline; elsewhere
+(a pipe, a log file, CI) each update is a line of its own.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from typing import TextIO
 
@@ -75,3 +81,88 @@ def progress_line(enabled: bool | None) -> Iterator[ProgressLine | None]:
         yield line
     finally:
         line.close()
+
+
+BAR_WIDTH = 24
+
+
+def clock(seconds: float) -> str:
+    """M:SS, or H:MM:SS from an hour on."""
+    whole = int(seconds + 0.5)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_tasks(label: str, done: int, total: int, elapsed_s: float) -> str:
+    """The bar, done/total, time elapsed and time left at the pace so far (UNKNOWN
+    before the first task finishes)."""
+    filled = round(BAR_WIDTH * done / total) if total else BAR_WIDTH
+    bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+    left = f"~{clock(elapsed_s / done * (total - done))}" if done else UNKNOWN
+    return f"{label}  [{bar}]  {done}/{total}  elapsed {clock(elapsed_s)}  left {left}"
+
+
+class TaskBar:
+    """Tasks finished of `total`, on `stream` (standard error). On a terminal the line is
+    redrawn as each task finishes and every `interval_s` (so the time runs while a long
+    solve does); elsewhere it is printed when the phase starts, at most once per
+    `interval_s` as tasks finish, and at `close()` if the last count was held back.
+
+    click.progressbar would show the count and ETA on a terminal only: elsewhere it
+    prints its label once, and a log would never say how far a run got."""
+
+    def __init__(self, label: str, total: int, stream: TextIO | None = None,
+                 interval_s: float = INTERVAL_S) -> None:
+        self.label = label
+        self.total = total
+        self.done = 0
+        self._stream = stream or sys.stderr
+        self._tty = self._stream.isatty()
+        self._interval_s = interval_s
+        self._started = time.monotonic()
+        self._printed_at = self._started
+        self._printed = -1  # the count last printed
+        self._width = 0
+        self._lock = threading.Lock()  # the ticker thread draws too
+        self._closed = threading.Event()
+        self._print()
+        if self._tty:
+            threading.Thread(target=self._tick, name="allocopt-bar", daemon=True).start()
+
+    def update(self, k: int) -> None:
+        """k more tasks finished."""
+        with self._lock:
+            self.done = min(self.total, self.done + k)
+            if (self._tty or self.done == self.total
+                    or time.monotonic() - self._printed_at >= self._interval_s):
+                self._print()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed.is_set():
+                return
+            self._closed.set()
+            if not self._tty and self._printed != self.done:
+                self._print()
+            if self._tty:
+                self._stream.write("\n")
+                self._stream.flush()
+
+    def _tick(self) -> None:
+        while not self._closed.wait(self._interval_s):
+            with self._lock:
+                if not self._closed.is_set():
+                    self._print()
+
+    def _print(self) -> None:
+        now = time.monotonic()
+        line = format_tasks(self.label, self.done, self.total, now - self._started)
+        if self._tty:
+            self._stream.write("\r" + line.ljust(self._width))
+            self._width = len(line)
+        else:
+            self._stream.write(line + "\n")
+        self._stream.flush()
+        self._printed_at = now
+        self._printed = self.done

@@ -1,10 +1,20 @@
 """`allocopt sensitivity …`: shadow prices, sweeps, ranging and Monte Carlo; thin
-wrappers over allocopt.sensitivity that parse options, show progress and write files."""
+wrappers over allocopt.sensitivity that parse options, show progress and write files.
+
+Ctrl-C and SIGTERM (made to act alike while a command runs) stop the run: the tasks
+finished by then are written as a partial result, marked `"partial": true` in
+sensitivity.json, and the command exits 130 (143 for SIGTERM), as `allocopt solve`
+does. A partial result never replaces a complete folder (`_destination`).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
+import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -22,7 +32,7 @@ from allocopt_cli.common import (
     limits_options,
     load,
 )
-from allocopt_cli.lock import lock_for_command
+from allocopt_cli.lock import folder_lock, lock_for_command
 
 out_option = click.option("--out", "out_dir", required=True,
                           type=click.Path(file_okay=False, path_type=Path),
@@ -67,33 +77,90 @@ def sensitivity() -> None:
     _STARTED[0] = time.time()
 
 
+class _Signal:
+    """The signal that stopped the command, for its exit code (128 + signal number)."""
+
+    exit_code = 130
+
+
+_stopped_by = _Signal()
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGINT and SIGTERM raise KeyboardInterrupt while the block runs (a bare SIGTERM
+    would end the process at once: no partial result, and the workers' semaphores
+    leaked); the earlier handlers come back after it."""
+
+    def handle(signum, frame) -> None:
+        _stopped_by.exit_code = 128 + signum
+        raise KeyboardInterrupt
+
+    _stopped_by.exit_code = 130
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError):  # not on the main thread: no handlers
+            previous[sig] = signal.signal(sig, handle)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _stoppable(command):
+    """A command body under _signals_interrupt; a KeyboardInterrupt that reaches it
+    (no task had finished, or it came while loading or writing) writes nothing."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        with _signals_interrupt():
+            try:
+                return command(*args, **kwargs)
+            except KeyboardInterrupt:
+                raise Failure(["interrupted: nothing was written"],
+                              _stopped_by.exit_code) from None
+
+    return run
+
+
+def _interrupted(lines: list[str]) -> Failure:
+    return Failure(lines, _stopped_by.exit_code)
+
+
 class _Bars:
-    """One click progress bar per phase of a run, on standard error."""
+    """One progress bar per phase of a run, on standard error (allocopt_cli.progress)."""
 
     def __init__(self) -> None:
         self._bar = None
 
     def __call__(self, label: str, total: int):
+        from allocopt_cli.progress import TaskBar
+
         self.close()
-        self._bar = click.progressbar(length=total, label=f"solving {label}", file=None,
-                                      show_pos=True, show_eta=False)
-        self._bar.__enter__()
+        self._bar = TaskBar(f"solving {label}", total)
         return self._bar.update
 
     def close(self) -> None:
         if self._bar is not None:
-            self._bar.__exit__(None, None, None)
+            self._bar.close()
             self._bar = None
 
 
 @contextlib.contextmanager
 def _domain_errors(backend: str):
     """Library errors as clean messages with the contract's exit codes, and a progress
-    bar per phase meanwhile."""
+    bar per phase meanwhile. An interrupt that the library could not turn into a
+    partial result (the base solve was running) writes nothing."""
+    from allocopt.errors import Interrupted
+
     bars = _Bars()
     try:
         with domain_errors(backend=backend, allocation="a solver's allocation"):
             yield bars
+    except (KeyboardInterrupt, Interrupted):
+        raise _interrupted(["interrupted before any result was complete: nothing was "
+                            "written"]) from None
     finally:
         bars.close()
 
@@ -119,7 +186,10 @@ def _recorded(settings, time_limit: float | None, executor=None, **more) -> dict
     return out
 
 
-def _write(out_dir: Path, files: dict, plots, no_plots: bool) -> None:
+def _write(out_dir: Path, files: dict, plots, no_plots: bool, partial: bool = False
+           ) -> Path:
+    """Write the folder atomically (a partial result where _destination says); returns
+    the folder written."""
     from allocopt.folder import write_folder
     from allocopt.sensitivity import plots as charts
 
@@ -129,8 +199,41 @@ def _write(out_dir: Path, files: dict, plots, no_plots: bool) -> None:
         else:
             click.echo("matplotlib is not installed: no plots (pip install "
                        "'allocopt[report]')", err=True)
-    write_folder(out_dir, files)
-    click.echo(f"wrote {out_dir}/: {', '.join(sorted(files))}")
+    target = _destination(out_dir) if partial else out_dir
+    if target == out_dir:
+        write_folder(out_dir, files)
+    else:
+        click.echo(f"{out_dir} holds a complete result, which an interrupted run does not "
+                   f"replace: the partial result goes to {target}", err=True)
+        with folder_lock(target):
+            write_folder(target, files)
+    click.echo(f"wrote {target}/: {', '.join(sorted(files))}")
+    return target
+
+
+def _destination(out_dir: Path) -> Path:
+    """Where an interrupted run writes: OUT when it is absent, empty or holds an earlier
+    partial result; otherwise (a complete sensitivity result, or anything else) the
+    sibling OUT.partial, so that a worse result never replaces a better one."""
+    if not out_dir.is_dir() or not any(out_dir.iterdir()):
+        return out_dir
+    try:
+        recorded = json.loads((out_dir / "sensitivity.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        recorded = None
+    if isinstance(recorded, dict) and recorded.get("partial") is True:
+        return out_dir
+    return out_dir.with_name(f"{out_dir.name}.partial")
+
+
+def _partial_note(finished: int, total: int, what: str) -> str:
+    return (f"Interrupted: {finished} of {total} {what} finished; the tables hold those "
+            "only.")
+
+
+def _stopped(target: Path, finished: int, total: int, what: str) -> Failure:
+    return _interrupted([f"interrupted: {finished} of {total} {what} finished; the partial "
+                         f"result is in {target}"])
 
 
 def _warn_unverified(outcomes) -> None:
@@ -162,6 +265,7 @@ def _require_solution(file: Path, outcome) -> None:
               help="Every row of the model, not only capacity, power, budget, area shares "
                    "and procurement quotas.")
 @limits_options
+@_stoppable
 def shadow_prices(file: Path, out_dir: Path, backend: str, time_limit: float | None, gap: float,
                   seed: int, all_rows: bool, **limits) -> None:
     """Duals of FILE's capacity, power, budget and share rows, and reduced costs of the
@@ -178,6 +282,7 @@ def shadow_prices(file: Path, out_dir: Path, backend: str, time_limit: float | N
         from allocopt.backends import get_backend
         from allocopt.sensitivity.duals import RESOURCE_RULES
         from allocopt.sensitivity.duals import shadow_prices as compute
+        from allocopt.sensitivity.executor import interruptible
         from allocopt.sensitivity.output import metadata, shadow_files
         from allocopt.sensitivity.scenario import solve_instance
 
@@ -186,9 +291,12 @@ def shadow_prices(file: Path, out_dir: Path, backend: str, time_limit: float | N
         except Exception:
             raise Failure(["shadow prices need highspy for the LP duals: pip install "
                            "'allocopt[solvers]'"], EXIT_BAD_INPUT) from None
-        base = solve_instance(instance, settings, keep=True)
+        # One MILP and one LP, nothing to write until both are done: an interrupt
+        # writes nothing.
+        base = interruptible(solve_instance, instance, settings, keep=True)
         _require_solution(file, base)
-        prices = compute(instance, base.solution, rules=None if all_rows else RESOURCE_RULES)
+        prices = interruptible(compute, instance, base.solution,
+                               rules=None if all_rows else RESOURCE_RULES)
     files = shadow_files(prices)
     files["sensitivity.json"] = metadata(
         "shadow-prices", instance, _recorded(settings, time_limit, all_rows=all_rows),
@@ -271,6 +379,7 @@ def _axes(instance, params: tuple[str, ...], ranges: tuple[str, ...], steps: tup
 @solver_options
 @executor_options
 @limits_options
+@_stoppable
 def sweep(file: Path, params: tuple[str, ...], ranges: tuple[str, ...], steps: tuple[int, ...],
           tol: str | None, no_breakpoints: bool, out_dir: Path, backend: str,
           time_limit: float | None, gap: float, seed: int, workers: int,
@@ -286,12 +395,20 @@ def sweep(file: Path, params: tuple[str, ...], ranges: tuple[str, ...], steps: t
     settings = _settings(backend, time_limit, gap, seed)
     executor = _executor(workers, dask_address)
     with _domain_errors(backend) as bars:
+        from allocopt.errors import Interrupted
         from allocopt.sensitivity.output import metadata, sweep_files
         from allocopt.sensitivity.sweep import sweep as run
 
         axes = _axes(instance, params, ranges, steps, tol)
-        result = run(instance, axes, settings, executor, progress=bars,
-                     breakpoints=not no_breakpoints)
+        try:
+            result = run(instance, axes, settings, executor, progress=bars,
+                         breakpoints=not no_breakpoints)
+        except Interrupted as exc:
+            result = _partial_sweep(exc)
+            if not result.points:
+                raise _interrupted(["interrupted before any point was solved: nothing was "
+                                    "written"]) from None
+    partial = getattr(result, "partial", False)
     _warn_unverified([p.outcome for p in result.points])
     files = sweep_files(result, instance)
     files["sensitivity.json"] = metadata(
@@ -310,9 +427,12 @@ def sweep(file: Path, params: tuple[str, ...], ranges: tuple[str, ...], steps: t
          "the optimum provably moves. Rows with proven = false are changes of funded set "
          "within the solvers' gap, not breakpoints. resolved = true: narrowed to the "
          "tolerance. Changes of configuration or start that keep the same funded set are "
-         "not breakpoints.", *result.notes],
+         "not breakpoints.", *result.notes,
+         *([_partial_note(len(result.points), _grid_size(axes), "points")] if partial
+           else [])],
         {"base": {"status": result.base.status, "objective": result.base.objective,
-                  "bound": result.base.ceiling}})
+                  "bound": result.base.ceiling}},
+        partial=partial)
     proven, loose = result.proven, result.within_gap
     click.echo(f"{len(result.points)} points, {len(proven)} proven breakpoints "
                f"({executor.label})")
@@ -329,7 +449,23 @@ def sweep(file: Path, params: tuple[str, ...], ranges: tuple[str, ...], steps: t
 
         return sweep_plot(result)
 
-    _write(out_dir, files, plots, no_plots)
+    target = _write(out_dir, files, plots, no_plots, partial)
+    if partial:
+        raise _stopped(target, len(result.points), _grid_size(axes), "points")
+
+
+def _grid_size(axes) -> int:
+    from math import prod
+
+    return prod(len(a.values) for a in axes)
+
+
+def _partial_sweep(exc):
+    """The sweep's points finished before the interrupt, as a SweepResult with
+    `partial` set."""
+    from allocopt.sensitivity.sweep import partial_result
+
+    return partial_result(exc)
 
 
 @sensitivity.command()
@@ -344,6 +480,7 @@ def sweep(file: Path, params: tuple[str, ...], ranges: tuple[str, ...], steps: t
 @solver_options
 @executor_options
 @limits_options
+@_stoppable
 def ranging(file: Path, project_ids: tuple[str, ...], all_projects: bool, tol: float,
             out_dir: Path, backend: str, time_limit: float | None, gap: float, seed: int,
             workers: int, dask_address: str | None, no_plots: bool, **limits) -> None:
@@ -366,8 +503,12 @@ def ranging(file: Path, project_ids: tuple[str, ...], all_projects: bool, tol: f
         from allocopt.sensitivity.output import metadata, ranging_files
         from allocopt.sensitivity.ranging import ranging as run
 
-        base, ranges = run(instance, settings, selection, tol, executor, progress=bars)
+        result = run(instance, settings, selection, tol, executor, progress=bars)
+        base, ranges = result
         _require_solution(file, base)
+        if result.partial and not ranges:
+            raise _interrupted(["interrupted before any project was ranged: nothing was "
+                                "written"])
     files = ranging_files(ranges)
     files["sensitivity.json"] = metadata(
         "ranging", instance, _recorded(settings, time_limit, executor, tol=tol,
@@ -376,8 +517,11 @@ def ranging(file: Path, project_ids: tuple[str, ...], all_projects: bool, tol: f
          "score_high - score_low <= tol * max(score, score_low).",
          "change: to score_high for an unfunded project (rise needed), to score_low for a "
          "funded one (fall that drops it); relative_change = change / score.",
-         "Each project is ranged alone, the other scores as in the instance."],
-        {"base": {"status": base.status, "objective": base.objective}})
+         "Each project is ranged alone, the other scores as in the instance.",
+         *([_partial_note(len(ranges), result.asked, "projects")] if result.partial
+           else [])],
+        {"base": {"status": base.status, "objective": base.objective}},
+        partial=result.partial)
     click.echo(f"{len(ranges)} projects ranged ({executor.label})")
 
     def plots():
@@ -385,7 +529,9 @@ def ranging(file: Path, project_ids: tuple[str, ...], all_projects: bool, tol: f
 
         return tornado_plot(ranges)
 
-    _write(out_dir, files, plots, no_plots)
+    target = _write(out_dir, files, plots, no_plots, result.partial)
+    if result.partial:
+        raise _stopped(target, len(ranges), result.asked, "projects")
 
 
 @sensitivity.command()
@@ -402,6 +548,7 @@ def ranging(file: Path, project_ids: tuple[str, ...], all_projects: bool, tol: f
 @solver_options
 @executor_options
 @limits_options
+@_stoppable
 def montecarlo(file: Path, samples: int, specs: tuple[str, ...], out_dir: Path, backend: str,
                time_limit: float | None, gap: float, seed: int, workers: int,
                dask_address: str | None, no_plots: bool, **limits) -> None:
@@ -426,6 +573,9 @@ def montecarlo(file: Path, samples: int, specs: tuple[str, ...], out_dir: Path, 
             raise Failure([f"{file}: nothing uncertain by default here; give --uncertain"],
                           EXIT_BAD_INPUT)
         result = run(instance, factors, samples, seed, settings, executor, progress=bars)
+        if result.partial and not result.finished:
+            raise _interrupted(["interrupted before any scenario was solved: nothing was "
+                                "written"])
     _warn_unverified(result.outcomes)
     files = montecarlo_files(result, instance)
     solved = sum(o.has_solution for o in result.outcomes)
@@ -440,10 +590,13 @@ def montecarlo(file: Path, samples: int, specs: tuple[str, ...], out_dir: Path, 
          "project is funded.",
          "sobol: first order (Saltelli 2010) and total (Jansen 1999) indices over the "
          "design rows whose scenarios all have a solution, 95 % bootstrap intervals; "
-         "estimates from small --samples are rough."],
+         "estimates from small --samples are rough.",
+         *([_partial_note(result.finished, len(result.outcomes), "scenarios")]
+           if result.partial else [])],
         {"base": {"status": result.base.status, "objective": result.base.objective},
-         "scenarios": len(result.outcomes), "with_solution": solved})
-    click.echo(f"{len(result.outcomes)} scenarios ({solved} with a solution, "
+         "scenarios": result.finished, "with_solution": solved},
+        partial=result.partial)
+    click.echo(f"{result.finished} scenarios ({solved} with a solution, "
                f"{executor.label})")
 
     def plots():
@@ -451,4 +604,6 @@ def montecarlo(file: Path, samples: int, specs: tuple[str, ...], out_dir: Path, 
 
         return funding_plot(result, instance)
 
-    _write(out_dir, files, plots, no_plots)
+    target = _write(out_dir, files, plots, no_plots, result.partial)
+    if result.partial:
+        raise _stopped(target, result.finished, len(result.outcomes), "scenarios")

@@ -11,17 +11,29 @@ Local processes are started with `spawn`: a forked child would inherit the paren
 solver thread pools (HiGHS keeps a process-wide scheduler) in an unusable state. As
 with any `spawn` pool, a script that calls the library must guard its entry point with
 `if __name__ == "__main__":` (the `allocopt` command does).
+
+Stopping (KeyboardInterrupt, i.e. Ctrl-C): `map` cancels what has not started, stops
+the workers at once (local processes get SIGTERM, then SIGKILL if they linger, and
+are joined; Dask futures are cancelled and the client closed) and raises
+`Interrupted` with the results of the tasks that had finished. Local workers ignore
+SIGINT themselves: a terminal's Ctrl-C reaches the whole process group, and only the
+parent decides what an interrupt means. In this process, each task runs on a helper
+thread the caller waits on (`interruptible`), so Ctrl-C stops the wait at once rather
+than when the solver next returns to Python.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
-from collections.abc import Callable, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from allocopt.errors import ExecutorError
+from allocopt.errors import ExecutorError, Interrupted
 
 Progress = Callable[[int], None]
 Phases = Callable[[str, int], Progress]
@@ -51,11 +63,16 @@ class Executor:
 LOCAL = Executor()
 """The default: two local worker processes."""
 
+# A local worker still alive this long after SIGTERM is killed.
+TERMINATE_GRACE_S = 2.0
+
 _shared: Any = None
 
 
 def _init(context: Any) -> None:
+    """In each worker: keep the shared context, and leave Ctrl-C to the parent."""
     global _shared
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _shared = context
 
 
@@ -73,6 +90,7 @@ class Session:
         self._pool: ProcessPoolExecutor | None = None
         self._client: Any = None
         self._shared: Any = None
+        self._finished: list[list[Any]] = []  # the results of each phase done so far
 
     def __enter__(self) -> Session:
         return self
@@ -88,37 +106,83 @@ class Session:
     def map(self, fn: Callable[[Any, Any], Any], tasks: Sequence[Any],
             progress: Progress | None = None) -> list[Any]:
         """fn(context, task) for every task, results in task order; `progress(k)` is
-        called as k more tasks finish. `fn` must be a module-level function (pickled)."""
+        called as k more tasks finish. `fn` must be a module-level function (pickled).
+        On KeyboardInterrupt, stops the workers and raises Interrupted: the finished
+        tasks' results, and those of the session's earlier phases."""
         tasks = list(tasks)
         if not tasks:
-            return []
-        if self.executor.dask:
-            return self._map_dask(fn, tasks, progress)
-        if self.executor.workers <= 1 or (len(tasks) == 1 and self._pool is None):
-            out = []
-            for task in tasks:
-                out.append(fn(self.context, task))
+            results: list[Any] = []
+        elif self.executor.dask:
+            results = self._map_dask(fn, tasks, progress)
+        elif self.executor.workers <= 1 or (len(tasks) == 1 and self._pool is None):
+            results = self._map_here(fn, tasks, progress)
+        else:
+            results = self._map_local(fn, tasks, progress)
+        self._finished.append(results)
+        return results
+
+    def _interrupted(self, done: dict[int, Any], total: int) -> Interrupted:
+        return Interrupted(done, total, tuple(self._finished))
+
+    def _map_here(self, fn: Callable[[Any, Any], Any], tasks: list[Any],
+                  progress: Progress | None) -> list[Any]:
+        done: dict[int, Any] = {}
+        try:
+            for k, task in enumerate(tasks):
+                done[k] = interruptible(fn, self.context, task)
                 if progress:
                     progress(1)
-            return out
+        except KeyboardInterrupt:
+            raise self._interrupted(done, len(tasks)) from None
+        return [done[k] for k in range(len(tasks))]
+
+    def _map_local(self, fn: Callable[[Any, Any], Any], tasks: list[Any],
+                   progress: Progress | None) -> list[Any]:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.executor.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init, initargs=(self.context,))
-        results: list[Any] = [None] * len(tasks)
-        pending = {self._pool.submit(_call, fn, task): k for k, task in enumerate(tasks)}
+        done: dict[int, Any] = {}
+        pending: dict[Any, int] = {}
         try:
+            with _sigint_blocked():  # workers start on submit: see _sigint_blocked
+                pending = {self._pool.submit(_call, fn, task): k
+                           for k, task in enumerate(tasks)}
             while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    results[pending.pop(future)] = future.result()
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    done[pending.pop(future)] = future.result()
                     if progress:
                         progress(1)
+        except KeyboardInterrupt:
+            self._stop_pool()
+            raise self._interrupted(done, len(tasks)) from None
         finally:
             for future in pending:
                 future.cancel()
-        return results
+        return [done[k] for k in range(len(tasks))]
+
+    def _stop_pool(self) -> None:
+        """Stop the local workers now, mid-solve: SIGTERM, SIGKILL after
+        TERMINATE_GRACE_S, each joined; then the pool's own thread and queues.
+
+        The futures are left to the pool: seeing its workers gone, it fails every
+        unfinished one and closes its queues (cancelling them first would race it)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        # ProcessPoolExecutor gains terminate_workers() only in Python 3.14.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(TERMINATE_GRACE_S)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        pool.shutdown(wait=True, cancel_futures=True)
 
     def _map_dask(self, fn: Callable[[Any, Any], Any], tasks: list[Any],
                   progress: Progress | None) -> list[Any]:
@@ -137,12 +201,59 @@ class Session:
             self._shared = self._client.scatter(self.context, broadcast=True)
         futures = [self._client.submit(fn, self._shared, task, pure=False) for task in tasks]
         index = {f.key: k for k, f in enumerate(futures)}
-        results: list[Any] = [None] * len(tasks)
-        for future in as_completed(futures, loop=self._client.loop):
-            results[index[future.key]] = future.result()
-            if progress:
-                progress(1)
-        return results
+        done: dict[int, Any] = {}
+        try:
+            for future in as_completed(futures, loop=self._client.loop):
+                done[index[future.key]] = future.result()
+                if progress:
+                    progress(1)
+        except KeyboardInterrupt:
+            client, self._client = self._client, None
+            client.cancel(futures)
+            client.close()
+            raise self._interrupted(done, len(tasks)) from None
+        return [done[k] for k in range(len(tasks))]
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT blocked on this thread while the block runs. A worker process inherits the
+    mask of the thread that starts it, so it cannot be stopped by a Ctrl-C that comes
+    before its initializer ignores SIGINT (the pool starts workers as tasks are
+    submitted); this process still receives the signal on its other threads, or as
+    soon as the block ends. multiprocessing's resource tracker is started the same way."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def interruptible(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """fn(*args, **kwargs) on a helper thread, which the calling thread waits for in
+    short joins. Python runs signal handlers on the main thread between bytecodes only:
+    a solver holding the main thread in C code would defer Ctrl-C until it returned.
+    So a KeyboardInterrupt reaches the caller at once; the call it abandons runs on
+    until its solver returns (the solvers release the GIL), and its answer is dropped."""
+    answer: list[Any] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            answer.append(fn(*args, **kwargs))
+        except BaseException as exc:  # re-raised on the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name="allocopt-task", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)
+    if failure:
+        raise failure[0]
+    return answer[0]
 
 
 def run_tasks(fn: Callable[[Any, Any], Any], context: Any, tasks: Sequence[Any],

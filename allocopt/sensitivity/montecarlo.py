@@ -35,6 +35,7 @@ on any executor.
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections.abc import Sequence
@@ -42,10 +43,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from allocopt.errors import Interrupted
 from allocopt.instance import Instance
-from allocopt.sensitivity.executor import LOCAL, Executor, Phases, phase, run_tasks
+from allocopt.sensitivity.executor import (
+    LOCAL,
+    Executor,
+    Phases,
+    interruptible,
+    phase,
+    run_tasks,
+)
 from allocopt.sensitivity.params import Change, ParameterError, Target, parse_amount, target
 from allocopt.sensitivity.scenario import (
+    NOT_RUN,
     Context,
     Outcome,
     Settings,
@@ -228,6 +238,11 @@ class Index:
 
 @dataclass
 class MonteCarloResult:
+    """`outcomes[k]` is scenario k's. `partial`: the run was interrupted, and the
+    scenarios it did not finish have status NOT_RUN: the funding probabilities and
+    quantiles are over the finished ones, the Sobol' indices over the design rows whose
+    scenarios all finished with a solution."""
+
     factors: list[Uncertainty]
     samples: int
     seed: int
@@ -235,6 +250,12 @@ class MonteCarloResult:
     outcomes: list[Outcome]
     base: Outcome
     indices: list[Index]
+    partial: bool = False
+
+    @property
+    def finished(self) -> int:
+        """How many scenarios were solved (all of them unless `partial`)."""
+        return sum(o.status != NOT_RUN for o in self.outcomes)
 
     def funding_probability(self, instance: Instance) -> list[tuple[str, str, bool, float, int,
                                                                    int]]:
@@ -252,8 +273,10 @@ class MonteCarloResult:
 
     def value_quantiles(self) -> list[tuple[str, float]]:
         values = np.array([o.objective for o in self.outcomes if o.has_solution])
-        rows: list[tuple[str, float]] = [("scenarios", float(len(self.outcomes))),
+        rows: list[tuple[str, float]] = [("scenarios", float(self.finished)),
                                          ("with_solution", float(len(values)))]
+        if self.partial:
+            rows.append(("not_run", float(len(self.outcomes) - self.finished)))
         if len(values):
             rows += [("mean", float(values.mean())), ("std", float(values.std()))]
             rows += [(f"q{round(100 * q):02d}", float(np.quantile(values, q)))
@@ -314,16 +337,31 @@ def montecarlo(instance: Instance, factors: Sequence[Uncertainty], samples: int,
                settings: Settings, executor: Executor = LOCAL,
                progress: Phases | None = None, base: Solution | None = None
                ) -> MonteCarloResult:
-    """Solve the base instance, then every scenario of the design (warm-started from it)."""
+    """Solve the base instance, then every scenario of the design (warm-started from it).
+
+    Interrupted (Ctrl-C) while the scenarios are solved, it returns the finished ones,
+    with `partial` set; a KeyboardInterrupt during the base solve propagates (nothing to
+    return)."""
     factors = list(factors)
     if not factors:
         raise ParameterError("no uncertainties to sample")
     scenarios = design(factors, samples, seed)
-    base_outcome = solve_instance(instance, settings, warm=base, keep=True)
-    context = Context(instance=instance, settings=settings, base=base_outcome.solution)
-    outcomes = run_tasks(_solve_scenario, context, scenarios, executor,
-                         phase(progress, f"{len(scenarios)} scenarios", len(scenarios)))
+    rounds = math.ceil(len(scenarios) / max(1, executor.workers))
+    base_outcome = interruptible(solve_instance, instance, settings.share(1 + rounds),
+                                 warm=base, keep=True)
+    context = Context(instance=instance, settings=settings.share(rounds),
+                      base=base_outcome.solution)
+    try:
+        outcomes = run_tasks(_solve_scenario, context, scenarios, executor,
+                             phase(progress, f"{len(scenarios)} scenarios", len(scenarios)))
+        partial = False
+    except Interrupted as exc:
+        outcomes = [exc.done[k] if k in exc.done else Outcome(
+            status=NOT_RUN, objective=None, gap=None,
+            message="not solved: the run was interrupted") for k in range(len(scenarios))]
+        partial = True
     base_outcome.solution = None
     return MonteCarloResult(factors=factors, samples=samples, seed=seed, scenarios=scenarios,
                             outcomes=outcomes, base=base_outcome,
-                            indices=sobol_indices(factors, outcomes, samples, seed))
+                            indices=sobol_indices(factors, outcomes, samples, seed),
+                            partial=partial)

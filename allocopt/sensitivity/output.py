@@ -25,13 +25,13 @@ from allocopt.instance import Instance
 from allocopt.sensitivity.duals import ShadowPrices
 from allocopt.sensitivity.montecarlo import MonteCarloResult
 from allocopt.sensitivity.ranging import Range
-from allocopt.sensitivity.scenario import Outcome
+from allocopt.sensitivity.scenario import NOT_RUN, Outcome
 from allocopt.sensitivity.sweep import SweepResult
 
 SOBOL_COLUMNS = ("output", "factor", "first_order", "first_order_low", "first_order_high",
                  "total_order", "total_order_low", "total_order_high", "rows")
 RANGING_COLUMNS = ("project", "area", "funded", "score", "score_low", "score_high", "change",
-                   "relative_change", "solves", "note")
+                   "relative_change", "gap_slack", "within_gap", "solves", "note")
 
 
 def num(x: float | None) -> str:
@@ -110,20 +110,24 @@ def sweep_files(result: SweepResult, instance: Instance) -> dict[str, str]:
 
 def ranging_files(ranges: Sequence[Range]) -> dict[str, str]:
     rows = [(r.project, r.area, _flag(r.funded), num(r.score), num(r.score_low),
-             num(r.score_high), num(r.change), num(r.relative_change), str(r.solves), r.note)
+             num(r.score_high), num(r.change), num(r.relative_change),
+             num(round(r.gap_slack, 9)), _flag(r.within_gap), str(r.solves), r.note)
             for r in ranges]
     return {"ranging.csv": csv_text(RANGING_COLUMNS, rows,
                                     numeric=set(RANGING_COLUMNS) - {"project", "area", "funded",
-                                                                    "note"})}
+                                                                    "within_gap", "note"})}
 
 
 def montecarlo_files(result: MonteCarloResult, instance: Instance) -> dict[str, str]:
     labels = [f.label for f in result.factors]
     rows = []
     for s, o in zip(result.scenarios, result.outcomes, strict=True):
+        if o.status == NOT_RUN:  # an interrupted run's unfinished scenarios: no row
+            continue
         levels = [num(round(f.level(c), 9)) for f, c in zip(result.factors, s.changes,
                                                              strict=True)]
-        rows.append([str(s.index), s.block, str(s.seed), *levels, *_outcome_cells(o)])
+        rows.append([str(s.index), s.block, str(s.seed), *levels, *_outcome_cells(o),
+                     _ceiling(o)])
     funding = [(p, area, _flag(base), num(round(prob, 12)), str(k), str(n))
                for p, area, base, prob, k, n in result.funding_probability(instance)]
     sobol = [(i.output, i.factor, *(num(round(x, 9)) for x in (
@@ -131,9 +135,9 @@ def montecarlo_files(result: MonteCarloResult, instance: Instance) -> dict[str, 
         str(i.rows)) for i in result.indices]
     return {
         "montecarlo.csv": csv_text(["scenario", "block", "seed", *labels, "status", "objective",
-                                    "gap", "funded_projects"], rows,
+                                    "gap", "funded_projects", "bound"], rows,
                                    numeric={"scenario", "seed", *labels, "objective", "gap",
-                                            "funded_projects"}),
+                                            "funded_projects", "bound"}),
         "funding_probability.csv": csv_text(["project", "area", "funded_base", "probability",
                                              "funded_scenarios", "scenarios"], funding,
                                             numeric={"probability", "funded_scenarios",
@@ -147,10 +151,12 @@ def montecarlo_files(result: MonteCarloResult, instance: Instance) -> dict[str, 
 
 
 def metadata(command: str, instance: Instance, options: dict[str, Any], notes: list[str],
-             extra: dict[str, Any] | None = None) -> str:
+             extra: dict[str, Any] | None = None, partial: bool = False) -> str:
+    """sensitivity.json. `partial`: the run was interrupted and its tables hold only the
+    tasks finished by then (a note says how many)."""
     from allocopt import __version__
 
     data = {"command": f"sensitivity {command}", "instance": instance.name,
             "instance_sha256": instance.sha256, "allocopt_version": __version__,
-            "options": options, **(extra or {}), "notes": notes}
+            "options": options, "partial": partial, **(extra or {}), "notes": notes}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

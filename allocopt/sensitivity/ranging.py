@@ -28,13 +28,21 @@ performance-equivalent GPU-period and the DEFAULT_LIMIT / 2 unfunded with the hi
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from allocopt.errors import Interrupted
 from allocopt.instance import Instance
-from allocopt.sensitivity.executor import LOCAL, Executor, Phases, phase, run_tasks
+from allocopt.sensitivity.executor import (
+    LOCAL,
+    Executor,
+    Phases,
+    interruptible,
+    phase,
+    run_tasks,
+)
 from allocopt.sensitivity.params import Change
 from allocopt.sensitivity.scenario import Context, Outcome, Settings, solve_changes, solve_instance
 from allocopt.solution import Solution
@@ -42,6 +50,9 @@ from allocopt.solution import Solution
 DEFAULT_LIMIT = 20
 SCORE_MAX = 1e6  # the schema's largest score
 MAX_SOLVES = 40
+EXPECTED_SOLVES = 10
+"""With a deadline, each solve of a project's bisection takes the time of one of this
+many (the typical count; a project needing more finds less time left)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,11 @@ class Range:
     score_high: float | None
     solves: int
     note: str = ""
+    gap_slack: float = 0.0
+    within_gap: bool = False
+    """`gap_slack`: how far in score the threshold can be off because the solves stop
+    within their gap; `within_gap`: that slack is wider than the tolerance asked, so the
+    bracket is within the solvers' noise."""
 
     @property
     def change(self) -> float | None:
@@ -137,11 +153,13 @@ def _range_one(context: Context, task: _Task) -> Range:
 
     def result(low: float | None, high: float | None, note: str = "") -> Range:
         slack = gap_slack(context, task.project, max([context.settings.gap, *gaps]))
-        if slack > task.tol * max(task.score, low or 0.0):
-            warning = (f"the solvers' gap allows ±{slack:.3g} in score: use a smaller "
-                       "--gap or a longer --time-limit")
+        noisy = slack > task.tol * max(task.score, low or 0.0)
+        if noisy:
+            warning = (f"within the gap: the solvers' gap allows ±{slack:.3g} in score; "
+                       "use a smaller --gap or a longer --time-limit")
             note = f"{note}; {warning}" if note else warning
-        return Range(task.project, area, task.funded, task.score, low, high, solves, note)
+        return Range(task.project, area, task.funded, task.score, low, high, solves, note,
+                     slack, noisy)
 
     s0 = task.score
     if task.funded:
@@ -201,15 +219,37 @@ def select_projects(instance: Instance, funded: set[str], limit: int = DEFAULT_L
     return [p for p in optional if p in chosen]
 
 
+@dataclass
+class RangingResult:
+    """The base solve and one Range per project ranged, in the order asked. `partial`:
+    the run was interrupted, and `ranges` holds only the projects finished by then, of
+    the `asked` ones. Unpacks as `base, ranges = ranging(...)`."""
+
+    base: Outcome
+    ranges: list[Range]
+    partial: bool = False
+    asked: int = 0
+
+    def __iter__(self) -> Iterator:
+        return iter((self.base, self.ranges))
+
+
 def ranging(instance: Instance, settings: Settings, projects: Sequence[str] | None = None,
             tol: float = 0.01, executor: Executor = LOCAL,
             progress: Phases | None = None, base: Solution | None = None
-            ) -> tuple[Outcome, list[Range]]:
+            ) -> RangingResult:
     """The base solve and a Range for each of `projects` (default: select_projects).
-    Mandatory projects get a Range with a note and no bracket."""
-    base_outcome = solve_instance(instance, settings, warm=base, keep=True)
+    Mandatory projects get a Range with a note and no bracket.
+
+    Interrupted (Ctrl-C) while the projects are ranged, it returns those finished, with
+    `partial` set; a KeyboardInterrupt during the base solve propagates (nothing to
+    return)."""
+    chosen_count = len(projects) if projects is not None else DEFAULT_LIMIT
+    rounds = math.ceil(chosen_count / max(1, executor.workers)) * EXPECTED_SOLVES
+    base_outcome = interruptible(solve_instance, instance, settings.share(1 + rounds),
+                                 warm=base, keep=True)
     if not base_outcome.has_solution:
-        return base_outcome, []
+        return RangingResult(base_outcome, [])
     funded = set(base_outcome.funded)
     chosen = list(projects) if projects is not None else select_projects(instance, funded)
     bound = max(base_outcome.objective, base_outcome.solution.bound or 0.0)
@@ -224,9 +264,17 @@ def ranging(instance: Instance, settings: Settings, projects: Sequence[str] | No
         ceiling = min(SCORE_MAX, max(2.0 * (bound + 1.0) / unit, 2.0 * project.score)) \
             if unit > 0 else None
         tasks.append(_Task(pid, pid in funded, project.score, ceiling, tol))
-    context = Context(instance=instance, settings=settings, base=base_outcome.solution)
-    done = run_tasks(_range_one, context, tasks, executor,
-                     phase(progress, f"{len(tasks)} projects", len(tasks)))
-    by_id = {r.project: r for r in done} | fixed
+    rounds = math.ceil(len(tasks) / max(1, executor.workers)) * EXPECTED_SOLVES
+    context = Context(instance=instance, settings=settings.share(rounds),
+                      base=base_outcome.solution)
+    try:
+        done = dict(enumerate(run_tasks(_range_one, context, tasks, executor,
+                                        phase(progress, f"{len(tasks)} projects",
+                                              len(tasks)))))
+        partial = False
+    except Interrupted as exc:
+        done, partial = exc.done, True
+    by_id = {tasks[k].project: r for k, r in done.items()} | fixed
     base_outcome.solution = None
-    return base_outcome, [by_id[p] for p in chosen]
+    return RangingResult(base_outcome, [by_id[p] for p in chosen if p in by_id], partial,
+                         len(chosen))

@@ -36,10 +36,17 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from allocopt.errors import ParameterError
+from allocopt.errors import Interrupted, ParameterError
 from allocopt.instance import Instance
 from allocopt.sensitivity import evidence
-from allocopt.sensitivity.executor import LOCAL, Executor, Phases, Session, phase
+from allocopt.sensitivity.executor import (
+    LOCAL,
+    Executor,
+    Phases,
+    Session,
+    interruptible,
+    phase,
+)
 from allocopt.sensitivity.params import Change, apply_changes
 from allocopt.sensitivity.scenario import (
     INVALID,
@@ -352,14 +359,20 @@ def sweep(instance: Instance, axes: Sequence[Axis], settings: Settings,
     chunks = [[_changes(axes, v) for v in grid[k:k + CHUNK]] for k in range(0, len(grid), CHUNK)]
     rounds = math.ceil(len(chunks) / _workers(executor)) * CHUNK
     base_settings = settings.share(1 / BASE_SHARE if breakpoints else 1 + rounds)
-    base_outcome = solve_instance(instance, base_settings, warm=base, keep=True)
+    base_outcome = interruptible(solve_instance, instance, base_settings, warm=base,
+                                 keep=True)
     context = Context(instance=instance, settings=settings, base=base_outcome.solution)
     run = _Run(instance, axes, settings, executor, progress)
     run.base = base_outcome.solution
-    with Session(executor, context) as session:
-        run.session = session
-        points = run.points(grid, chunks, rounds / POINTS_SHARE if breakpoints else rounds)
-        found = run.breakpoints(points) if breakpoints else []
+    try:
+        with Session(executor, context) as session:
+            run.session = session
+            points = run.points(grid, chunks, rounds / POINTS_SHARE if breakpoints
+                                else rounds)
+            found = run.breakpoints(points) if breakpoints else []
+    except Interrupted as exc:
+        exc.partial = run.partial(exc, grid, base_outcome)
+        raise
     for p in points:
         p.outcome.solution = None
     base_outcome.solution = None
@@ -379,6 +392,7 @@ class _Run:
         self.grid: _Grid | None = None
         self.notes: list[str] = []
         self.base: Solution | None = None
+        self.bisecting = False
 
     def _map(self, fn, tasks: list, label: str) -> list:
         assert self.session is not None
@@ -386,7 +400,17 @@ class _Run:
 
     def points(self, grid: list[tuple], chunks: list, rounds: float) -> list[Point]:
         share = self.settings.share(rounds)
-        solved = self._map(_solve_chunk, [(share, c) for c in chunks], f"{len(grid)} points")
+        assert self.session is not None
+        bar = phase(self.progress, "points", len(grid))
+        left = [len(grid)]
+
+        def chunk_done(k: int) -> None:  # the bar counts points, the tasks are chunks
+            step = min(left[0], k * CHUNK)
+            left[0] -= step
+            if bar:
+                bar(step)
+
+        solved = self.session.map(_solve_chunk, [(share, c) for c in chunks], chunk_done)
         outcomes = [o for chunk in solved for o in chunk]
         points = [Point(i, tuple(v), o) for i, (v, o) in enumerate(zip(grid, outcomes,
                                                                       strict=True))]
@@ -432,35 +456,68 @@ class _Run:
             self.grid.carry(self.settings.gap)
 
     def breakpoints(self, points: list[Point]) -> list[Breakpoint]:
-        proven, unproven = self._differing()
+        self.proven, self.unproven = self._differing()
         for factor in TIGHTENING:
-            if not unproven or self.settings.out_of_time:
+            if not self.unproven or self.settings.out_of_time:
                 break
-            self._tighten(unproven, factor)
-            proven, unproven = self._differing()
+            self._tighten(self.unproven, factor)
+            self.proven, self.unproven = self._differing()
         tight = self.settings.tighter()
-        share = tight.share(math.ceil(len(proven) / self.workers) * BISECTION_ROUNDS)
+        share = tight.share(math.ceil(len(self.proven) / self.workers) * BISECTION_ROUNDS)
         tasks = []
-        for k, i, j in proven:
+        for k, i, j in self.proven:
             p, q = points[i], points[j]
             others = tuple(Change(a.path, v) for m, (a, v) in enumerate(zip(
                 self.axes, p.values, strict=True)) if m != k)
-            tasks.append((k, p.values, _Interval(self.axes[k], others, p.values[k],
-                                                 q.values[k], p.outcome, q.outcome, share,
-                                                 self.settings.gap)))
-        found = self._map(_bisect, [t for _, _, t in tasks],
-                          f"{len(tasks)} breakpoint intervals")
+            tasks.append(_Interval(self.axes[k], others, p.values[k], q.values[k], p.outcome,
+                                   q.outcome, share, self.settings.gap))
+        self.bisecting = True
+        found = self._map(_bisect, tasks, f"{len(tasks)} breakpoint intervals")
+        return self.assemble(dict(enumerate(found)))
+
+    def assemble(self, narrowed: dict[int, list[_Found]]) -> list[Breakpoint]:
+        """The breakpoints: each proven pair as narrowed (by its index in `narrowed`), or
+        at its grid interval, unresolved, where it was not; and the pairs within the gap."""
+        assert self.grid is not None
+        points = self.grid.points
         result = []
-        for (k, at, _), pieces in zip(tasks, found, strict=True):
+        for n, (k, i, j) in enumerate(self.proven):
+            p, q = points[i], points[j]
+            pieces = narrowed.get(n, [(p.values[k], q.values[k], p.outcome, q.outcome, False,
+                                       True)])
             for lo, hi, below, above, resolved, ok in pieces:
-                result.append(_breakpoint(k, at, lo, hi, below, above, resolved, ok))
-        for k, i, j in unproven:
+                result.append(_breakpoint(k, p.values, lo, hi, replace(below, solution=None),
+                                          replace(above, solution=None), resolved, ok))
+        for k, i, j in self.unproven:
             p, q = points[i], points[j]
             result.append(_breakpoint(k, p.values, p.values[k], q.values[k],
                                       replace(p.outcome, solution=None),
                                       replace(q.outcome, solution=None), False, False))
         result.sort(key=lambda b: (b.axis, b.at[:b.axis] + b.at[b.axis + 1:], b.lower))
         return result
+
+    def partial(self, exc: Interrupted, grid: list[tuple], base: Outcome) -> SweepResult:
+        """What was finished when `exc` stopped the run: the points solved (each its own
+        solve when the points phase was stopped), and the changes found so far (proven
+        ones not yet narrowed at their grid interval, unresolved)."""
+        if self.grid is None:
+            points = [Point(n * CHUNK + m, tuple(grid[n * CHUNK + m]), o)
+                      for n in sorted(exc.done) for m, o in enumerate(exc.done[n])]
+            found: list[Breakpoint] = []
+        else:
+            points = self.grid.points
+            if not hasattr(self, "proven"):
+                self.proven, self.unproven = self._differing()
+            found = self.assemble(exc.done if self.bisecting else {})
+        for p in points:
+            p.outcome.solution = None
+        return SweepResult(axes=self.axes, points=points, breakpoints=found,
+                           base=replace(base, solution=None), partial=True, notes=self.notes)
+
+
+def partial_result(exc: Interrupted) -> SweepResult:
+    """The partial SweepResult an interrupted `sweep` attached to its Interrupted."""
+    return exc.partial
 
 
 def _breakpoint(k: int, at: tuple[float, ...], lo: float, hi: float, below: Outcome,
