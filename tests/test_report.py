@@ -489,7 +489,7 @@ def test_hostile_strings_are_text_and_no_script_runs(hostile: Path):
         driver.get(uri)
         assert no_alert(driver)
         assert driver.execute_script("return window.__alerts") == 0
-        row = driver.find_element(By.CSS_SELECTOR, "tr[data-project=XSS]")
+        row = driver.find_element(By.CSS_SELECTOR, "#funded-table tr[data-project=XSS]")
         assert XSS_TITLE in row.text and "<img src=x onerror=alert(2)>" in row.text
         assert driver.find_elements(By.CSS_SELECTOR, "main img, main b") == []
         assert "</svg><script>alert(3)</script>" in driver.find_element(

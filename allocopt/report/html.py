@@ -7,7 +7,9 @@ with `esc`; charts come from `plots` as inline SVG.
 
 from __future__ import annotations
 
+from allocopt.report.i18n import Words
 from allocopt.report.page import esc, num, page, pct, table, td
+from allocopt.report.sections import budget_html, exposure_html, timeline_html
 from allocopt.report.tables import AreaRow, ProjectRow, Report
 
 
@@ -218,6 +220,11 @@ def render_html(r: Report, charts: dict[str, str]) -> str:
                  "requested (hatched) and awarded (solid). Right: share of awarded capacity; "
                  "▲ marks a floor, ▼ a cap.</figcaption></figure>")
     parts.append(_areas(r))
+    w = Words(r.lang)
+    if r.budget is not None:
+        parts.append(budget_html(r.budget, w))
+    if r.exposure is not None:
+        parts.append(exposure_html(r.exposure, w))
     if r.sites:
         parts.append('<h2 id="power">Site power</h2><p class="lead">Power drawn by allocated '
                      "GPUs (units × kW per GPU × site PUE) against each site's limit.</p>")
@@ -235,6 +242,8 @@ def render_html(r: Report, charts: dict[str, str]) -> str:
                   table("purchases-table", [("Option", False), ("Type", False),
                                             ("Site", False), ("Arrives", False),
                                             ("Units", True), ("Cost", True)], rows)]
+    if r.timeline is not None:
+        parts.append(timeline_html(r.timeline, w))
     parts.append(f'<h2 id="funded">Funded projects ({len(r.funded):,})</h2>')
     parts.append(table("funded-table", [
         ("Project", False), ("Area", False), ("Award", False), ("Runs", False),
@@ -262,7 +271,10 @@ def render_html(r: Report, charts: dict[str, str]) -> str:
 
 def _contents(r: Report) -> str:
     links = [("gpus", "GPUs"), ("areas", "Priority areas")]
+    links += [("budget", "Budget")] if r.budget is not None else []
+    links += [("exposure", "Export controls")] if r.exposure is not None else []
     links += [("power", "Site power")] if r.sites else []
+    links += [("timeline", "Timeline")] if r.timeline is not None else []
     links += [("funded", f"Funded projects ({len(r.funded):,})"),
               ("unfunded", f"Not funded, and why ({len(r.unfunded):,})")]
     links += [("shadow", "Shadow prices")] if r.shadow_prices is not None else []

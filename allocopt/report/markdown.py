@@ -10,8 +10,13 @@ from __future__ import annotations
 import html
 import re
 
+from allocopt.report.budget import Budget
+from allocopt.report.exposure import Exposure
+from allocopt.report.i18n import Words
 from allocopt.report.page import num, pct
+from allocopt.report.sections import LINE_NAMES, SCENARIO_SOURCE
 from allocopt.report.tables import Report
+from allocopt.report.timeline import Timeline
 
 
 def md(value: object) -> str:
@@ -73,11 +78,18 @@ def render_markdown(r: Report) -> str:
     out += [md_table(["Area", "Funded / projects", "Requested (H100-eq.)",
                       "Awarded (H100-eq.)", "Share",
                       "Floor", "Cap", "Standing"], rows, {2, 3, 4, 5, 6}), ""]
+    w = Words(r.lang)
+    if r.budget is not None:
+        out += budget_markdown(r.budget, w)
+    if r.exposure is not None:
+        out += exposure_markdown(r.exposure, w)
     if r.sites:
         out += ["## Site power", ""]
         rows = [[md(s.id), num(max(s.drawn_kw, default=0) / 1000, 2), num(s.limit_kw / 1000, 2)]
                 for s in r.sites]
         out += [md_table(["Site", "Peak draw (MW)", "Limit (MW)"], rows, {1, 2}), ""]
+    if r.timeline is not None:
+        out += timeline_markdown(r.timeline, w)
     out += [f"## Funded projects ({len(r.funded):,})", ""]
     rows = [[md(p["project"]), md(p["title"]), md(p["owner"]), md(p["area"]),
              md(p["configuration"]), md(p["site"]), f"{md(p['start'])} – {md(p['end'])}",
@@ -101,3 +113,92 @@ def render_markdown(r: Report) -> str:
         out += ["## Shadow prices", "", md_table(["Rule", "Row", "Shadow price"], rows, {2}),
                 ""]
     return "\n".join(out)
+
+
+def _money(x: float | None) -> str:
+    return num(x) if x is not None else "—"
+
+
+def budget_markdown(b: Budget, w: Words) -> list[str]:
+    out = [f"## {md(w('Budget'))}", ""]
+    rows = [[md(w(LINE_NAMES[x.key])), _money(x.limit), _money(x.used), _money(x.slack),
+             pct(x.share_used)] for x in b.lines]
+    out += [md_table([md(w("Budget line")), md(w("Limit ({currency})", currency=b.currency)),
+                      md(w("Used")), md(w("Left (slack)")), md(w("Share used"))], rows,
+                     {1, 2, 3, 4}), "", f"### {md(w('Spending by period'))}", ""]
+    rows = [[md(p.period), num(p.capex), num(p.opex_public), num(p.public), num(p.cofunding)]
+            for p in b.periods]
+    rows.append([f"**{md(w('Total'))}**", num(b.capex), num(b.opex_public),
+                 num(b.capex + b.opex_public), num(b.cofunding)])
+    out += [md_table([md(w("Period")), md(w("Purchases")), md(w("Operation, public")),
+                      md(w("Public total")), md(w("Co-funded by partners"))], rows,
+                     {1, 2, 3, 4}), "", f"### {md(w('Spending by priority area'))}", ""]
+    rows = [[md(a.name), num(a.opex_public), num(a.cofunding)] for a in b.areas]
+    rows.append([md(w("Purchases (shared pool, not attributed to an area)")), num(b.capex),
+                 num(0.0)])
+    out += [md_table([md(w("Area")), md(w("Public spending")), md(w("Co-funded by partners"))],
+                     rows, {1, 2}), "", f"### {md(w('Partners and users'))}", ""]
+    if b.partners:
+        rows = [[md(q.name), pct(q.share, 0), f"{q.projects:,}", num(q.cofunding),
+                 num(q.gpu_periods_in_kind)] for q in b.partners]
+        out += [md_table([md(w("Partner")), md(w("Share of operating cost it pays")),
+                          md(w("Funded projects")),
+                          md(w("Co-funding ({currency})", currency=b.currency)),
+                          md(w("GPU-periods brought in kind"))], rows, {1, 2, 3, 4}), ""]
+    out += [md(w("User revenue: not modelled (the instance sets no user fees); all operating "
+                 "cost not co-funded is public.")), ""]
+    return out
+
+
+def exposure_markdown(e: Exposure, w: Words) -> list[str]:
+    out = [f"## {md(w('Export-control exposure'))}", "",
+           md(w("{share} of awarded capacity is on controlled types: {controlled} of {total} "
+                "performance-equivalent GPU-periods.", share=pct(e.total.share),
+                controlled=num(e.total.controlled_gp), total=num(e.total.perf_gp))), ""]
+    head = [md(w("Awarded (perf. GPU-periods)")), md(w("On controlled types")),
+            md(w("Controlled share"))]
+    rows = [[md(a.name), num(a.perf_gp), num(a.controlled_gp), pct(a.share)] for a in e.areas]
+    out += [md_table([md(w("Area")), *head], rows, {1, 2, 3}), "",
+            f"### {md(w('By funded project'))}", ""]
+    dependent = [p for p in e.projects if p.depends]
+    out += [md(w("{n} funded projects have no uncontrolled alternative: every configuration "
+                 "they may run uses a controlled type (“no” below). {m} more such projects "
+                 "are not funded.", n=f"{len(dependent):,}",
+                 m=f"{len(e.dependent_unfunded):,}")), ""]
+    rows = [[md(p.id), num(p.perf_gp), num(p.controlled_gp), pct(p.share),
+             md(w("no") if p.depends else w("yes"))] for p in e.projects]
+    out += [md_table([md(w("Project")), *head, md(w("Uncontrolled alternative"))], rows,
+                     {1, 2, 3}), ""]
+    if e.scenarios:
+        out += [f"### {md(w('Supply scenarios'))}", ""]
+        rows = [[md(s.name), pct(s.probability, 0), num(s.exposed_gp), _money(s.value),
+                 _money(s.at_risk)] for s in e.scenarios]
+        out += [md_table([md(w("Scenario")), md(w("Probability")),
+                          md(w("Awarded perf. GPU-periods exposed")), md(w("Value")),
+                          md(w("Value at risk"))], rows, {1, 2, 3, 4}), "",
+                md(w(SCENARIO_SOURCE[e.value_source])), ""]
+    return out
+
+
+def timeline_markdown(tl: Timeline, w: Words) -> list[str]:
+    out = [f"## {md(w('Timeline'))}", "", f"### {md(w('Arrivals'))}", ""]
+    rows = []
+    for (g, s), cells in tl.arrivals_by().items():
+        row = [f"{md(g)} · {md(s)}"]
+        for k in range(len(tl.periods)):
+            here = cells.get(k, [])
+            bought = any(a.source == "purchase" for a in here)
+            row.append(f"+{num(sum(a.units for a in here))}" + (f" ({md(w('bought'))})"
+                                                               if bought else "")
+                       if here else "")
+        row.append(num(sum(a.units for v in cells.values() for a in v)))
+        rows.append(row)
+    out += [md_table([md(w("Type at site")), *map(md, tl.periods), md(w("Total"))], rows,
+                     set(range(1, len(tl.periods) + 2))), ""]
+    out += [f"### {md(w('Schedule of funded projects ({n})', n=f'{len(tl.schedule):,}'))}", ""]
+    rows = [[md(r.project), md(r.area), md(r.site), md(r.gpu_text), md(r.start), md(r.end)]
+            + ["■" if r.first <= k <= r.last else "" for k in range(len(tl.periods))]
+            for r in tl.schedule]
+    out += [md_table([md(w("Project")), md(w("Area")), md(w("Site")), md(w("GPUs")),
+                      md(w("Start")), md(w("End")), *map(md, tl.periods)], rows), ""]
+    return out

@@ -67,6 +67,13 @@ th.sort { cursor:pointer; }
 th[aria-sort=ascending]::after { content:" \\25B2"; font-size:10px; }
 th[aria-sort=descending]::after { content:" \\25BC"; font-size:10px; }
 .scroll { overflow-x:auto; }
+table.data td.g { padding:0; min-width:14px; border-left:1px solid #fff; }
+table.data td.g.on { background:var(--band); color:var(--band); text-align:center;
+  print-color-adjust:exact; -webkit-print-color-adjust:exact; }
+.sr { font-size:9px; line-height:1; }
+span.vp { display:inline-block; font-size:11px; font-weight:500; writing-mode:vertical-rl;
+  transform:rotate(180deg); white-space:nowrap; }
+table.data tr.total td { border-top:2px solid #9aa3af; }
 footer { border-top:1px solid var(--rule); color:var(--muted); font-size:12.5px;
   padding:14px 0 30px; }
 footer dt { font-weight:600; color:var(--ink); }

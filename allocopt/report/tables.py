@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from allocopt.instance import Instance
+from allocopt.report.budget import Budget
+from allocopt.report.exposure import Exposure
 from allocopt.report.folder import ResultsFolder, number
+from allocopt.report.timeline import Timeline
 from allocopt.report.why import Explanation
 
 STATUS_TEXT = {
@@ -135,6 +138,10 @@ class Report:
     with_instance: bool
     notes: list[str] = field(default_factory=list)
     available: dict[tuple[str, str, str], float] | None = None
+    budget: Budget | None = None
+    exposure: Exposure | None = None
+    timeline: Timeline | None = None
+    lang: str = "en"
 
 
 def headline(summary: dict[str, Any]) -> Headline:
@@ -296,13 +303,27 @@ def _window(instance: Instance | None, project_id: str) -> str:
     return f"{instance.periods[first]} – {instance.periods[last]}, {p.window.duration} periods"
 
 
-def build_report(folder: ResultsFolder, instance: Instance | None) -> Report:
+def scenario_values(summary: dict[str, Any]) -> dict[str, float] | None:
+    """Scenario id → value, from a robust solve's summary.json; None otherwise."""
+    listed = summary.get("scenarios")
+    if not isinstance(listed, list):
+        return None
+    out = {str(s["id"]): float(s["value"]) for s in listed
+           if isinstance(s, dict) and "id" in s and isinstance(s.get("value"), int | float)}
+    return out or None
+
+
+def build_report(folder: ResultsFolder, instance: Instance | None, lang: str = "en") -> Report:
     """Everything the writers show, computed once."""
     head = headline(folder.summary)
     notes: list[str] = []
     ledger, why = None, {}
+    extras: dict[str, Any] = {}
     if instance is not None:
+        from allocopt.report.budget import build_budget
+        from allocopt.report.exposure import build_exposure
         from allocopt.report.ledger import build_ledger
+        from allocopt.report.timeline import build_timeline
         from allocopt.report.why import explain
         from allocopt.results import read_solution
 
@@ -310,6 +331,11 @@ def build_report(folder: ResultsFolder, instance: Instance | None) -> Report:
         notes += [str(p) for p in problems]
         ledger = build_ledger(instance, solution)
         why = explain(instance, solution, folder.shadow_prices, head.gap)
+        extras = {"budget": build_budget(instance, solution),
+                  "exposure": build_exposure(instance, solution,
+                                             scenario_values(folder.summary)),
+                  "timeline": build_timeline(instance, solution,
+                                             [r["project"] for r in folder.projects])}
         head = Headline(**{**head.__dict__, "title": instance.name,
                            "description": instance.spec.description})
     else:
@@ -339,4 +365,5 @@ def build_report(folder: ResultsFolder, instance: Instance | None) -> Report:
     return Report(headline=head, periods=periods, types=_types(folder, instance, periods, ledger),
                   areas=_areas(folder, instance), sites=sites, funded=funded, unfunded=unfunded,
                   purchases=folder.purchases, shadow_prices=folder.shadow_prices,
-                  with_instance=instance is not None, notes=notes, available=available)
+                  with_instance=instance is not None, notes=notes, available=available,
+                  lang=lang, **extras)
