@@ -263,7 +263,8 @@ def test_workbook_totals_equal_allocation_csv(korea: Path, hostile: Path):
     from openpyxl import load_workbook
 
     wb = load_workbook(korea / "allocation.xlsx")
-    assert wb.sheetnames == ["summary", "projects", "allocation", "areas"]
+    assert wb.sheetnames == ["summary", "projects", "allocation", "areas", "project_periods",
+                             "schedule", "purchases", "budget", "spending"]
     sheet = wb["allocation"]
     head = [c.value for c in sheet[1]]
     got = Counter()

@@ -183,3 +183,51 @@ def test_budget_exposure_and_timeline_in_chromium(tutorial: Path):
                                         ".map(r => r.getAttribute('data-project'))")
         assert sorted(visible) == ["court-transcribe", "fraud", "triage-deploy", "triage-train",
                                   "weather"]
+
+
+def test_workbook_new_sheets_with_cell_kinds(tutorial: Path):
+    """purchases, budget, spending, schedule and project_periods hold numbers as numbers
+    (ints where whole), with frozen headers and number formats."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tutorial / "allocation.xlsx")
+
+    def table(name: str) -> list[dict]:
+        sheet = wb[name]
+        head = [c.value for c in sheet[1]]
+        assert sheet.freeze_panes in ("A2", "B2"), name
+        return [dict(zip(head, row, strict=True)) for row in sheet.iter_rows(min_row=2)]
+
+    (bought,) = table("purchases")
+    assert [bought[k].value for k in ("option", "gpu_type", "site", "arrives", "units",
+                                      "cost", "lead_periods")] == [
+        "h200-quota", "H200", "north", "2026-Q3", 4, 200, 2]
+    assert type(bought["units"].value) is int and bought["cost"].number_format == "#,##0.00"
+    lines = {r["line"].value: r for r in table("budget")}
+    assert [lines["opex"][k].value for k in ("limit", "used", "slack", "share_used")] == [
+        1920, 1920, 0, 1]
+    assert lines["capex"]["share_used"].value == 0.5
+    assert lines["capex"]["share_used"].number_format == "0.0%"
+    assert lines["total"]["limit"].value is None and lines["cofunding"]["used"].value == 320
+    assert [(r["period"].value, r["capex"].value, r["opex_public"].value,
+             r["cofunding"].value) for r in table("spending")] == [
+        ("2026-Q1", 0, 560, 80), ("2026-Q2", 0, 560, 80), ("2026-Q3", 200, 400, 80),
+        ("2026-Q4", 0, 400, 80)]
+    schedule = {r["project"].value: r for r in table("schedule")}
+    assert set(schedule) == set(SCHEDULE)
+    for pid, (start, end, gpus) in SCHEDULE.items():
+        r = schedule[pid]
+        n, gpu_type = gpus.split()
+        assert (r["start"].value, r["end"].value, r[gpu_type].value) == (start, end, int(n))
+        held = [r[t].value for t in ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4")]
+        assert held == [int(n) if start <= t <= end else None
+                        for t in ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4")], pid
+    assert schedule["genomics"]["2026-Q3"].fill.fgColor.rgb.endswith("9DB7D5")
+    periods = {(r["project"].value, r["gpu_type"].value): [r[t].value for t in (
+        "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4")] for r in table("project_periods")}
+    assert periods[("open-science", "A100")] == [0, 0, 48, 48]
+    assert all(type(x) is int for v in periods.values() for x in v)
+    areas = {r["area"].value: r for r in table("areas")}
+    assert (areas["industry"]["opex_public"].value, areas["industry"]["cofunding"].value) == (
+        320, 320)
+    assert wb["projects"].column_dimensions["B"].width > 40  # titles are long
