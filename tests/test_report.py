@@ -55,7 +55,7 @@ def test_capacity_with_distance_to_the_marginal_project():
     assert list(out) == ["P2"]
     e = out["P2"]
     assert e.rule is Reason.CAPACITY
-    assert "10 H needed at S from T1; only 0 spare" in e.details[0]
+    assert "needs 10 H at S in T1; 0 H left there" in e.details[0]
     # P1: weight 1 × score 2 per performance-equivalent GPU-period; P2: 1.
     assert e.compared_with == "P1" and e.density == pytest.approx(1.0)
     assert e.benchmark == pytest.approx(2.0) and e.ratio == pytest.approx(0.5)
@@ -101,7 +101,8 @@ def test_budget_opex_and_budget_when_buying_would_be_needed():
     opex = make([project("P1", score=2), project("P2", gpus={"A": 10})],
                 policy={"budget": {"opex": 12}})
     e = why(opex)["P2"]
-    assert e.rule is Reason.BUDGET and "costs 5 units of public money; 2 left" in e.details[0]
+    assert e.rule is Reason.BUDGET
+    assert "costs 5 units of public money; 2 units left in the operating budget" in e.details[0]
     buying = make([project("P1", score=2, **two_periods()), project("P2", **two_periods())],
                   procurement=[{"id": "buyH", "type": "H", "price": 10, "earliest_period": "T1",
                                 "max_units": 10}],
@@ -119,7 +120,7 @@ def test_elastic_short_of_its_minimum():
     e = why(inst)["E"]
     assert e.rule is Reason.CAPACITY
     assert "needs at least 15 performance-equivalent GPUs" in e.details[0]
-    assert "only 10 spare" in e.details[0]
+    assert "only 10 performance-equivalent GPUs spare" in e.details[0]
 
 
 def test_a_project_that_fits_was_not_chosen():

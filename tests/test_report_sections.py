@@ -231,3 +231,42 @@ def test_workbook_new_sheets_with_cell_kinds(tutorial: Path):
     assert (areas["industry"]["opex_public"].value, areas["industry"]["cofunding"].value) == (
         320, 320)
     assert wb["projects"].column_dimensions["B"].width > 40  # titles are long
+
+
+def _folder(tmp_path: Path, data: dict) -> Path:
+    import yaml
+
+    path = tmp_path / "i.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "out"
+    invoke(cli, "solve", path, "--out", out)
+    invoke(report_command, out, "--instance", path)
+    return out
+
+
+def test_reason_and_request_name_the_same_option_with_units(tmp_path: Path):
+    """10 H on hand; Q takes 6 H in T2 only. P wants 6 H (configuration h) or 20 A
+    (configuration a, its largest request) over T1–T2: closest is h, short in T2,
+    where 4 H are left; the request shown is h's 6 H, not a's 20 A."""
+    from conftest import BASE, project
+
+    p = {"id": "P", "area": "health", "window": {"duration": 2},
+         "request": {"configurations": [{"id": "h", "gpus": {"H": 6}},
+                                        {"id": "a", "gpus": {"A": 20}}]}}
+    out = _folder(tmp_path, dict(BASE, projects=[
+        project("Q", gpus={"H": 6}, score=5, window={"earliest_start": "T2"}), p]))
+    text = (out / "report.md").read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("| P |"))
+    assert "| 6 H (configuration h) |" in row and "20 A" not in row
+    assert "needs 6 H at S in T2; 4 H left there (spare or buyable)" in row
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert '<span class="nowrap">6 H</span><small>configuration h; largest request 20' in page
+
+
+def test_no_empty_table_when_every_project_is_funded(tmp_path: Path):
+    from conftest import BASE, project
+
+    out = _folder(tmp_path, dict(BASE, projects=[project("P1")]))
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="unfunded-table"' not in page and "Every project is funded." in page
+    assert "Every project is funded." in (out / "report.md").read_text(encoding="utf-8")

@@ -164,7 +164,8 @@ def how_far(books: Books, p: Project, base: Explanation, best: Placement | None,
     q, bench = weakest
     mine = best.value / best.public_cost if per_cost is not None and best.public_cost > 0 \
         else density_of(best)
-    unit = "per unit of public money" if per_cost is not None else \
+    currency = books.instance.spec.policy.budget.currency
+    unit = f"per {currency} of public money" if per_cost is not None else \
         "per performance-equivalent GPU-period"
     ratio = mine / bench if bench > 0 else None
     if ratio is None:

@@ -164,6 +164,11 @@ def _unfunded_row(p: ProjectRow) -> str:
     size = (f"{esc(p['gpus_requested'])} GPUs<small>{num(want, 1)} H100-eq.</small>"
             if p["gpus_requested"] and not p.elastic
             else f"up to {num(want, 1)}<small>H100-eq.</small>")
+    if w is not None and w.gpus:  # the option the reason is about
+        option = ("elastic minimum" if w.option == "elastic"
+                  else f"configuration {w.option}")
+        size = (f'<span class="nowrap">{esc(w.request)}</span><small>{esc(option)}; largest '
+                f"request {num(want, 1)} H100-eq.</small>")
     if w is None:
         reason, why, far = "—", "Give the instance to see why.", "—"
     else:
@@ -253,14 +258,18 @@ def render_html(r: Report, charts: dict[str, str]) -> str:
     tally = ("Kept out by " + "; ".join(f"{esc(label)}: {n}" for label, n in reasons) + ". "
              if reasons else "")
     parts.append(f'<h2 id="unfunded">Projects not funded, and why ({len(r.unfunded):,})</h2>'
-                 f'<p class="lead">{tally}For each project, the rule that kept it out at its '
-                 "closest option (configuration, site and start), any other rule that option "
-                 "would break, and how far it was from funding.</p>")
-    parts.append(table("unfunded-table", [
-        ("Project", False), ("Area", False), ("Window", False), ("Request", True),
-        ("Kept out by", False), ("Why", False), ("How far from funding", False)],
-        [_unfunded_row(p) for p in r.unfunded],
-        sortable=True, search="Search projects not funded"))
+                 + (f'<p class="lead">{tally}For each project, the rule that kept it out at '
+                    "its closest option (configuration, site and start; its GPUs are under "
+                    "Request), any other rule that option would break, and how far it was "
+                    "from funding.</p>" if r.unfunded else ""))
+    if r.unfunded:
+        parts.append(table("unfunded-table", [
+            ("Project", False), ("Area", False), ("Window", False), ("Request", True),
+            ("Kept out by", False), ("Why", False), ("How far from funding", False)],
+            [_unfunded_row(p) for p in r.unfunded],
+            sortable=True, search="Search projects not funded"))
+    else:
+        parts.append('<p id="all-funded">Every project is funded.</p>')
     if r.shadow_prices is not None:
         parts += ['<h2 id="shadow">Shadow prices</h2><p class="lead">What one more unit of '
                   "each binding resource would add to the total value (non-zero rows).</p>",

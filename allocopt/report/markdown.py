@@ -103,10 +103,15 @@ def render_markdown(r: Report) -> str:
         why = (md(w.text) + "".join(f" · {md(d)}" for d in w.details)) if w else "—"
         size = (f"{md(p['gpus_requested'])} GPUs" if p["gpus_requested"] and not p.elastic
                 else f"up to {num(p.perf_requested or 0, 1)} H100-eq.")
+        if w is not None and w.gpus:
+            option = ("elastic minimum" if w.option == "elastic"
+                      else f"configuration {w.option}")
+            size = f"{md(w.request)} ({md(option)})"
         rows.append([md(p["project"]), md(p["title"]), md(p["area"]), size,
                      md(w.label) if w else "—", why, md(w.distance) if w else "—"])
     out += [md_table(["Project", "Title", "Area", "Request", "Kept out by", "Why",
-                      "How far from funding"], rows, {3}), ""]
+                      "How far from funding"], rows, {3}) if rows
+            else "Every project is funded.", ""]
     if r.shadow_prices is not None:
         rows = [[md(x.get("rule", "")), md(x.get("key", "")), md(x.get("dual", ""))]
                 for x in r.shadow_prices if float(x.get("dual") or 0) != 0]

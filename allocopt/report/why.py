@@ -171,16 +171,19 @@ def _placement(books: Books, p: Project, option: str, d: int, need: dict[int, fl
             capex += take * price
             missing -= take
         if missing > TOL and p.request.elastic is None:
+            window = led.spare[g, s, start:start + d]
+            tight = start + int(np.argmin(window)) if window.size else start
             blocks.append(Block(Reason.CAPACITY,
-                                f"{_n(n)} {gid} needed at {site.id} from {periods[start]}; "
-                                f"only {_n(n - missing)} spare or buyable",
+                                f"needs {_n(n)} {gid} at {site.id} in {periods[tight]}; "
+                                f"{_n(n - missing)} {gid} left there (spare or buyable)",
                                 missing / n, ("capacity", gid, site.id)))
     if elastic_short > TOL:
         e = p.request.elastic
         blocks.append(Block(Reason.CAPACITY,
                             f"needs at least {_n(e.min_gpus)} performance-equivalent GPUs at "
                             f"{site.id} from {periods[start]}; only "
-                            f"{_n(e.min_gpus - elastic_short)} spare or buyable",
+                            f"{_n(e.min_gpus - elastic_short)} performance-equivalent GPUs "
+                            "spare or buyable",
                             elastic_short / max(e.min_gpus, TOL),
                             ("capacity", *(books.types[g].id for g in need), site.id)))
     kw = sum(n * books.types[g].power_kw for g, n in need.items()) * site.pue
@@ -193,14 +196,16 @@ def _placement(books: Books, p: Project, option: str, d: int, need: dict[int, fl
     share = public_share(inst, p.partner)
     opex = sum(n * books.types[g].opex_per_period for g, n in need.items()) * d * share
     budget = spec.policy.budget
-    for limit, spent, extra in ((budget.opex, led.opex_public, opex),
-                                (budget.capex, led.capex, capex),
-                                (budget.total, led.opex_public + led.capex, opex + capex)):
+    cur = budget.currency
+    for limit, spent, extra, line in (
+            (budget.opex, led.opex_public, opex, "operating"),
+            (budget.capex, led.capex, capex, "purchase"),
+            (budget.total, led.opex_public + led.capex, opex + capex, "total")):
         if limit is not None and spent + extra > limit + TOL + 1e-9 * limit:
             left = max(0.0, limit - spent)
             blocks.append(Block(Reason.BUDGET,
-                                f"costs {_n(extra)} {budget.currency} of public money; "
-                                f"{_n(left)} left", (spent + extra - limit) / extra,
+                                f"costs {_n(extra)} {cur} of public money; {_n(left)} {cur} "
+                                f"left in the {line} budget", (spent + extra - limit) / extra,
                                 ("budget",)))
             break
     gp = size * d
@@ -285,7 +290,9 @@ def explain_project(books: Books, p: Project, prices: dict | None,
     def done(rule: Reason, text: str, details: tuple[str, ...] = ()) -> Explanation:
         base = Explanation(p.id, rule, tuple(sorted({b.rule for b in best.blocks} | {rule},
                                                     key=ORDER.get)) if best else (rule,),
-                           text, closest, density, details=details)
+                           text, closest, density, details=details,
+                           option=best.option if best else "",
+                           gpus=dict(best.gpus) if best else {})
         return how_far(books, p, base, best, prices, gap)
 
     funded_excluded = sorted(q for q in books.excluded_by.get(p.id, ()) if q in led.awards)
