@@ -49,16 +49,18 @@ def write_report(folder: str | Path, instance: Instance | None = None) -> list[P
     return written
 
 
-def write_compare(folder_a: str | Path, folder_b: str | Path, out: str | Path) -> list[Path]:
-    """Write compare.html and compare.md into `out` (created if missing)."""
-    from allocopt.report.compare import compare, render_compare_html, render_compare_markdown
+def write_compare(folder_a: str | Path, folder_b: str | Path, out: str | Path,
+                  lang: str = "en") -> list[Path]:
+    """Write compare.html and compare.md into `out` (created if missing), in `lang`."""
+    from allocopt.report.compare import compare
+    from allocopt.report.compare_render import render_compare_html, render_compare_markdown
 
     comparison = compare(read_folder(folder_a), read_folder(folder_b))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in (("compare.html", render_compare_html(comparison)),
-                       ("compare.md", render_compare_markdown(comparison))):
+    for name, text in (("compare.html", render_compare_html(comparison, lang)),
+                       ("compare.md", render_compare_markdown(comparison, lang))):
         write_atomic(out / name, text)
         written.append(out / name)
     return written

@@ -137,13 +137,13 @@ def script_hash() -> str:
     return base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
 
 
-def page(title: str, header: str, body: str) -> str:
+def page(title: str, header: str, body: str, lang: str = "en") -> str:
     """A complete, self-contained HTML document. `title` is plain text (escaped here);
     `header` and `body` are HTML already escaped by the caller."""
     csp = (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
            f"script-src 'sha256-{script_hash()}'; base-uri 'none'; form-action 'none'")
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<!DOCTYPE html>\n<html lang=\"{esc(lang)}\">\n<head>\n<meta charset=\"utf-8\">\n"
         f"<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         "<meta name=\"referrer\" content=\"no-referrer\">\n"
