@@ -8,6 +8,7 @@ from allocopt.report.folder import number
 from allocopt.report.i18n import Words
 from allocopt.report.markdown import md, md_table
 from allocopt.report.page import esc, num, page, pct, signed, table, td
+from allocopt.report.tables import title_of
 
 LINE_NAMES = {"capex": "Purchases (capital)", "opex_public": "Operation (public share)",
               "total": "Total public spending"}
@@ -40,13 +41,14 @@ def _sections(c: Comparison, w: Words) -> list[tuple[str, str, list[tuple[str, b
         for p in ids:
             r = c.row(side, p)
             gpus, value = number(r.get("gpus_awarded")), number(r.get("value"))
-            rows.append([(p, None), (r.get("title", ""), None), (r.get("area", ""), None),
+            rows.append([(p, None), (title_of(r, w.lang), None), (r.get("area", ""), None),
                          (num(gpus), gpus), (num(value), value)])
         note = (w("{n} projects, {gpus} GPUs, value {value}.", n=len(ids),
                   gpus=num(c.total(ids, side, "gpus_awarded")),
                   value=num(c.total(ids, side, "value"))) if ids else w("None."))
         out.append((anchor, title, head, rows, note))
-    rows = [[(m.project, None), (m.title, None), (m.where_a, None), (m.where_b, None),
+    rows = [[(m.project, None), (title_of(c.row("a", m.project), w.lang), None),
+             (m.where_a, None), (m.where_b, None),
              (f"{num(m.gpus_a)} → {num(m.gpus_b)}", m.gpus_b),
              (signed(m.gpus_b - m.gpus_a), m.gpus_b - m.gpus_a),
              (f"{num(m.value_a)} → {num(m.value_b)}", m.value_b),

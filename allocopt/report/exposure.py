@@ -76,6 +76,13 @@ def _award_gp(instance: Instance, award: Award) -> dict[str, float]:
     return {g: n * eff.get(g, perf[g]) * d for g, n in award.gpus.items() if n}
 
 
+def project_title(project, lang: str) -> str:
+    """An instance project's title in `lang` (Korean: its `title_ko` column, if any)."""
+    if lang == "ko" and project.extra.get("title_ko"):
+        return project.extra["title_ko"]
+    return project.title
+
+
 def depends_on_controlled(instance: Instance, project) -> bool:
     controlled = {g.id for g in instance.spec.gpu_types if g.export_controlled}
     if project.request.elastic is not None:
@@ -130,8 +137,10 @@ def _scenario_rows(instance: Instance, solution: Solution,
 
 
 def build_exposure(instance: Instance, solution: Solution,
-                   scenario_values: dict[str, float] | None = None) -> Exposure:
-    """`scenario_values`: scenario id → value, from a robust folder's scenarios.csv."""
+                   scenario_values: dict[str, float] | None = None,
+                   lang: str = "en") -> Exposure:
+    """`scenario_values`: scenario id → value, from a robust folder's scenarios.csv;
+    `lang`: the language of project titles (a project's `title_ko`, when it has one)."""
     spec = instance.spec
     controlled = {g.id for g in spec.gpu_types if g.export_controlled}
     area_gp: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
@@ -143,7 +152,7 @@ def build_exposure(instance: Instance, solution: Solution,
         for area in instance.area_lineage[p.area]:
             area_gp[area][0] += total
             area_gp[area][1] += ctrl
-        projects.append(ExposureRow(p.id, p.title or p.id, total, ctrl,
+        projects.append(ExposureRow(p.id, project_title(p, lang) or p.id, total, ctrl,
                                     depends_on_controlled(instance, p)))
     tops = [a.id for a in spec.areas if a.parent is None]
     grand = ExposureRow("total", "total", sum(area_gp[a][0] for a in tops),

@@ -14,8 +14,11 @@ from allocopt.report.catalogue_ko import KO
 LANGUAGES = ("en", "ko")
 HTML_LANG = {"en": "en", "ko": "ko"}
 # Fonts the page names for every script it shows; Noto's CJK fonts carry Hangul.
-FONT_STACK = ('"Noto Sans KR", "Noto Sans CJK KR", "Noto Sans CJK", "Segoe UI", '
-              '"Helvetica Neue", Arial, "Liberation Sans", "DejaVu Sans", sans-serif')
+# Latin first in the page's UI fonts (Noto CJK's Latin is wider); Hangul falls through
+# to the first Noto CJK font installed (Debian's fonts-noto-cjk: "Noto Sans CJK KR").
+FONT_STACK = ('"Segoe UI", "Helvetica Neue", Arial, "Liberation Sans", "Noto Sans KR", '
+              '"Noto Sans CJK KR", "Malgun Gothic", "Apple SD Gothic Neo", "DejaVu Sans", '
+              'sans-serif')
 
 missing: set[str] = set()
 

@@ -15,7 +15,7 @@ from allocopt.report.exposure import Exposure
 from allocopt.report.i18n import Words
 from allocopt.report.page import num, pct
 from allocopt.report.sections import LINE_NAMES, SCENARIO_SOURCE
-from allocopt.report.tables import Report
+from allocopt.report.tables import Report, policy_text, title_of
 from allocopt.report.timeline import Timeline
 
 
@@ -33,28 +33,36 @@ def md_table(head: list[str], rows: list[list[str]], numeric: set[int] | None = 
     return "\n".join(lines)
 
 
-def render_markdown(r: Report) -> str:
+def _head(w: Words, labels: list[str]) -> list[str]:
+    return [md(w(x)) for x in labels]
+
+
+def _headline(r: Report, w: Words) -> list[str]:
     h = r.headline
     spend = h.spend or {}
-    out = [f"# GPU allocation report: {md(h.title)}", ""]
-    if h.description:
-        out += [md(h.description), ""]
-    achieved = (f" ({pct(h.achieved)} of the proven upper bound {num(h.bound)})"
-                if h.achieved is not None else "")
-    out += [
-        "## Headline figures", "",
-        f"- **Projects funded:** {h.funded:,} of {h.projects:,}",
-        f"- **{'Cost (minimised)' if h.minimised else 'Value achieved'}:** "
-        f"{num(h.objective)}{achieved}",
-        f"- **{md(h.policy_text.split(' — ')[0])}** — {md(h.policy_text.split(' — ', 1)[-1])}",
-        f"- **Optimality gap:** {pct(h.gap, 2)} — {md(h.status_text)}",
-        f"- **Public spend:** {num(spend.get('total'))} {md(spend.get('currency', ''))} "
-        f"(purchases {num(spend.get('capex'))} + operation {num(spend.get('opex_public'))})",
-        f"- **Solver:** {md(h.backend)}, {h.wall_s:,.1f} s",
-        f"- **Rules re-checked:** {'all hold' if h.verified else 'VIOLATED'}",
-        f"- **Instance fingerprint (SHA-256):** `{md(h.sha256)}`", ""]
-    out += [f"> {md(n)}" for n in r.notes] + ([""] if r.notes else [])
-    out += ["## GPUs allocated and available", ""]
+    achieved = (" (" + w("{share} of the proven upper bound {bound}", share=pct(h.achieved),
+                         bound=num(h.bound)) + ")" if h.achieved is not None else "")
+    policy = policy_text(r.summary, w)
+    name, _, rest = policy.partition(" — ")
+    return [
+        f"## {md(w('Headline figures'))}", "",
+        f"- **{md(w('Projects funded'))}:** "
+        + md(w("{n} of {total}", n=f"{h.funded:,}", total=f"{h.projects:,}")),
+        f"- **{md(w('Cost (minimised)') if h.minimised else w('Value achieved'))}:** "
+        f"{num(h.objective)}{md(achieved)}",
+        f"- **{md(name)}** — {md(rest)}",
+        f"- **{md(w('Optimality gap'))}:** {pct(h.gap, 2)} — {md(w(h.status_text))}",
+        f"- **{md(w('Public spend'))}:** {num(spend.get('total'))} "
+        f"{md(spend.get('currency', ''))} ("
+        + md(w("purchases {capex} + operation {opex}", capex=num(spend.get("capex")),
+               opex=num(spend.get("opex_public")))) + ")",
+        f"- **{md(w('Solver'))}:** {md(h.backend)}, {h.wall_s:,.1f} s",
+        f"- **{md(w('Rules re-checked'))}:** "
+        f"{md(w('All hold') if h.verified else w('VIOLATED'))}",
+        f"- **{md(w('Instance fingerprint (SHA-256):'))}** `{md(h.sha256)}`", ""]
+
+
+def _gpus(r: Report, w: Words) -> list[str]:
     rows = []
     for t in r.types:
         row = [md(t.id), num(max(t.allocated, default=0.0)), num(sum(t.allocated))]
@@ -65,58 +73,76 @@ def render_markdown(r: Report) -> str:
     head = ["GPU type", "Peak allocated", "GPU-periods allocated"]
     if r.with_instance:
         head += ["GPU-periods available", "Utilisation"]
-    out += [md_table(head, rows, set(range(1, len(head)))), "", "### By period", ""]
+    out = [f"## {md(w('GPUs allocated and available'))}", "",
+           md_table(_head(w, head), rows, set(range(1, len(head)))), "",
+           f"### {md(w('By period'))}", ""]
     rows = [[md(t.id)] + [f"{num(a)} / {num(t.available[k])}" if t.available else num(a)
                           for k, a in enumerate(t.allocated)] for t in r.types]
-    out += [md_table(["Type", *map(md, r.periods)], rows, set(range(1, len(r.periods) + 1))),
-            ""]
-    out += ["## Priority areas", ""]
+    out += [md_table([md(w("Type")), *map(md, r.periods)], rows,
+                     set(range(1, len(r.periods) + 1))), ""]
     rows = [[("↳ " if a.depth else "") + md(a.name), f"{a.funded} / {a.projects}",
              num(a.perf_requested), num(a.perf_awarded), pct(a.share),
              pct(a.min_share, 0) if a.min_share > 0 else "", pct(a.max_share, 0)
-             if a.max_share < 1 else "", md(a.standing)] for a in r.areas]
-    out += [md_table(["Area", "Funded / projects", "Requested (H100-eq.)",
-                      "Awarded (H100-eq.)", "Share",
-                      "Floor", "Cap", "Standing"], rows, {2, 3, 4, 5, 6}), ""]
+             if a.max_share < 1 else "", md(w(a.standing))] for a in r.areas]
+    out += [f"## {md(w('Priority areas'))}", "",
+            md_table(_head(w, ["Area", "Funded / projects", "Requested (H100-eq.)",
+                               "Awarded (H100-eq.)", "Share", "Floor", "Cap", "Standing"]),
+                     rows, {2, 3, 4, 5, 6}), ""]
+    return out
+
+
+def _unfunded(r: Report, w: Words) -> list[str]:
+    rows = []
+    for p in r.unfunded:
+        e = p.why
+        why = (md(e.text) + "".join(f" · {md(d)}" for d in e.details)) if e else "—"
+        size = (w("{n} GPUs", n=p["gpus_requested"]) if p["gpus_requested"] and not p.elastic
+                else w("up to {n}", n=num(p.perf_requested or 0, 1)) + " H100-eq.")
+        if e is not None and e.gpus:
+            option = (w("elastic minimum") if e.option == "elastic"
+                      else w("configuration {id}", id=e.option))
+            size = f"{e.request} ({option})"
+        rows.append([md(p["project"]), md(title_of(p.row, r.lang)), md(p["area"]), md(size),
+                     md(w(e.label)) if e else "—", why, md(e.distance) if e else "—"])
+    title = w("Projects not funded, and why ({n})", n=f"{len(r.unfunded):,}")
+    head = ["Project", "Title", "Area", "Request", "Kept out by", "Why", "How far from funding"]
+    return [f"## {md(title)}", "",
+            md_table(_head(w, head), rows, {3}) if rows else md(w("Every project is funded.")),
+            ""]
+
+
+def render_markdown(r: Report) -> str:
     w = Words(r.lang)
+    h = r.headline
+    out = [f"# {md(w('GPU allocation report: {title}', title=h.title))}", ""]
+    if h.description:
+        out += [md(h.description), ""]
+    out += _headline(r, w)
+    out += [f"> {md(n)}" for n in r.notes] + ([""] if r.notes else [])
+    out += _gpus(r, w)
     if r.budget is not None:
         out += budget_markdown(r.budget, w)
     if r.exposure is not None:
         out += exposure_markdown(r.exposure, w)
     if r.sites:
-        out += ["## Site power", ""]
         rows = [[md(s.id), num(max(s.drawn_kw, default=0) / 1000, 2), num(s.limit_kw / 1000, 2)]
                 for s in r.sites]
-        out += [md_table(["Site", "Peak draw (MW)", "Limit (MW)"], rows, {1, 2}), ""]
+        out += [f"## {md(w('Site power'))}", "",
+                md_table(_head(w, ["Site", "Peak draw (MW)", "Limit (MW)"]), rows, {1, 2}), ""]
     if r.timeline is not None:
         out += timeline_markdown(r.timeline, w)
-    out += [f"## Funded projects ({len(r.funded):,})", ""]
-    rows = [[md(p["project"]), md(p["title"]), md(p["owner"]), md(p["area"]),
+    rows = [[md(p["project"]), md(title_of(p.row, r.lang)), md(p["owner"]), md(p["area"]),
              md(p["configuration"]), md(p["site"]), f"{md(p['start'])} – {md(p['end'])}",
              md(p["gpus_awarded"]), num(float(p["value"] or 0))] for p in r.funded]
-    out += [md_table(["Project", "Title", "Owner", "Area", "Configuration", "Site", "Runs",
-                      "GPUs", "Value"], rows, {7, 8}), ""]
-    out += [f"## Projects not funded, and why ({len(r.unfunded):,})", ""]
-    rows = []
-    for p in r.unfunded:
-        w = p.why
-        why = (md(w.text) + "".join(f" · {md(d)}" for d in w.details)) if w else "—"
-        size = (f"{md(p['gpus_requested'])} GPUs" if p["gpus_requested"] and not p.elastic
-                else f"up to {num(p.perf_requested or 0, 1)} H100-eq.")
-        if w is not None and w.gpus:
-            option = ("elastic minimum" if w.option == "elastic"
-                      else f"configuration {w.option}")
-            size = f"{md(w.request)} ({md(option)})"
-        rows.append([md(p["project"]), md(p["title"]), md(p["area"]), size,
-                     md(w.label) if w else "—", why, md(w.distance) if w else "—"])
-    out += [md_table(["Project", "Title", "Area", "Request", "Kept out by", "Why",
-                      "How far from funding"], rows, {3}) if rows
-            else "Every project is funded.", ""]
+    out += [f"## {md(w('Funded projects ({n})', n=f'{len(r.funded):,}'))}", "",
+            md_table(_head(w, ["Project", "Title", "Owner", "Area", "Configuration", "Site",
+                               "Runs", "GPUs", "Value"]), rows, {7, 8}), ""]
+    out += _unfunded(r, w)
     if r.shadow_prices is not None:
         rows = [[md(x.get("rule", "")), md(x.get("key", "")), md(x.get("dual", ""))]
                 for x in r.shadow_prices if float(x.get("dual") or 0) != 0]
-        out += ["## Shadow prices", "", md_table(["Rule", "Row", "Shadow price"], rows, {2}),
-                ""]
+        out += [f"## {md(w('Shadow prices'))}", "",
+                md_table(_head(w, ["Rule", "Row", "Shadow price"]), rows, {2}), ""]
     return "\n".join(out)
 
 

@@ -15,11 +15,13 @@ import hashlib
 import html
 import math
 
-CSS = """
+from allocopt.report.i18n import FONT_STACK
+
+CSS_TEMPLATE = """
 :root { --ink:#1b1f24; --muted:#5a6270; --rule:#d5d9e0; --band:#0b3d6b; --soft:#f3f5f8; }
 * { box-sizing: border-box; }
 body { margin:0; color:var(--ink); background:#fff; line-height:1.45;
-  font:15px/1.45 "Segoe UI","Helvetica Neue",Arial,"Liberation Sans","DejaVu Sans",sans-serif; }
+  font:15px/1.45 FONTS; }
 header.band { background:var(--band); color:#fff; padding:28px 0 22px; }
 .wrap { max-width:1120px; margin:0 auto; padding:0 28px; }
 header.band h1 { margin:0 0 6px; font-size:27px; font-weight:650; letter-spacing:.2px; }
@@ -86,6 +88,9 @@ footer dd { margin:0 0 6px; }
   h2 { break-after:avoid; } tr { break-inside:avoid; }
 }
 """
+
+# Latin text in the usual UI fonts, Hangul (and other CJK) from Noto's CJK fonts.
+CSS = CSS_TEMPLATE.replace("FONTS", FONT_STACK)
 
 SCRIPT = """(function () {
   "use strict";

@@ -69,8 +69,11 @@ class Timeline:
 
 
 def build_timeline(instance: Instance, solution: Solution,
-                   order: list[str] | None = None) -> Timeline:
-    """`order`: project ids in the order to list them (default: the instance's)."""
+                   order: list[str] | None = None, lang: str = "en") -> Timeline:
+    """`order`: project ids in the order to list them (default: the instance's); `lang`:
+    the language of project titles."""
+    from allocopt.report.exposure import project_title
+
     spec = instance.spec
     t_of = instance.period_index
     earliest = {(o.id or f"{o.type}#{k}"): t_of[o.earliest_period]
@@ -91,6 +94,7 @@ def build_timeline(instance: Instance, solution: Solution,
         a = awards[pid]
         p = instance.projects[instance.project_index[pid]]
         gpus = {g.id: a.gpus[g.id] for g in spec.gpu_types if a.gpus.get(g.id)}
-        rows.append(ScheduleRow(pid, p.title, p.area, a.site, a.configuration or "elastic",
-                                a.start, a.end, t_of[a.start], t_of[a.end], gpus))
+        rows.append(ScheduleRow(pid, project_title(p, lang), p.area, a.site,
+                                a.configuration or "elastic", a.start, a.end,
+                                t_of[a.start], t_of[a.end], gpus))
     return Timeline(list(instance.periods), arrivals, rows)
