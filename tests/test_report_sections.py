@@ -270,3 +270,4 @@ def test_no_empty_table_when_every_project_is_funded(tmp_path: Path):
     page = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="unfunded-table"' not in page and "Every project is funded." in page
     assert "Every project is funded." in (out / "report.md").read_text(encoding="utf-8")
+

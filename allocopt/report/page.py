@@ -81,11 +81,21 @@ footer { border-top:1px solid var(--rule); color:var(--muted); font-size:12.5px;
 footer dt { font-weight:600; color:var(--ink); }
 footer dd { margin:0 0 6px; }
 @media (max-width:760px) { .kpis { grid-template-columns:1fr 1fr; } }
+@page { size:A4; margin:14mm 12mm; }
 @media print {
-  body { font-size:11pt; }
-  header.band { background:#fff; color:#000; border-bottom:3px solid #000; }
+  body { font-size:9.5pt; }
+  .wrap { max-width:none; padding:0; }
+  header.band { background:#fff; color:#000; border-bottom:3px solid #000; padding:0 0 8px; }
   header.band p { color:#333; } input.filter { display:none; } .scroll { overflow:visible; }
-  h2 { break-after:avoid; } tr { break-inside:avoid; }
+  h2, h3, p.lead { break-after:avoid; } h2 { margin-top:18px; }
+  .kpis { grid-template-columns:repeat(3, 1fr); gap:6px; } .kpi .value { font-size:18pt; }
+  /* A table that fits on a page starts on a new one rather than being cut; a longer one
+     breaks between rows and repeats its header. */
+  .scroll { break-inside:avoid; }
+  table.data { font-size:8pt; } table.data th, table.data td { padding:2px 4px; }
+  thead { display:table-header-group; } tr, figure, .kpi { break-inside:avoid; }
+  table.data td ul { font-size:7.5pt; }
+  nav.contents, footer { break-inside:avoid; }
 }
 """
 
