@@ -10,6 +10,10 @@ from allocopt_cli.common import EXIT_BAD_INPUT, Failure, domain_errors, limits_o
 from allocopt_cli.lock import lock_for_command
 
 folder_path = click.Path(exists=True, file_okay=False, path_type=Path)
+lang_option = click.option("--lang", type=click.Choice(["en", "ko"]), default="en",
+                           show_default=True,
+                           help="Language of the page and the Markdown: en (English) or ko "
+                                "(Korean).")
 
 
 def require_report_packages() -> None:
@@ -27,8 +31,9 @@ def require_report_packages() -> None:
 @click.option("--instance", "instance_file", type=click.Path(dir_okay=False, path_type=Path),
               help="The instance FOLDER was solved from (default: an instance.yaml/json kept "
                    "in FOLDER, if any). Needed for site power and for why projects are out.")
+@lang_option
 @limits_options
-def report(folder: Path, instance_file: Path | None, **limits) -> None:
+def report(folder: Path, instance_file: Path | None, lang: str, **limits) -> None:
     """Write FOLDER/report.html, report.md and allocation.xlsx for a results folder."""
     lock_for_command(folder, "wait for it")
     require_report_packages()
@@ -37,7 +42,7 @@ def report(folder: Path, instance_file: Path | None, **limits) -> None:
     with domain_errors():
         instance_file = instance_file or read_folder(folder).bundled_instance()
         instance = load(instance_file, **limits) if instance_file is not None else None
-        written = write_report(folder, instance)
+        written = write_report(folder, instance, lang)
     if instance is None:
         click.echo("no instance given: the report leaves out site power and why projects are "
                    "out (use --instance FILE)", err=True)
@@ -50,11 +55,12 @@ def report(folder: Path, instance_file: Path | None, **limits) -> None:
 @click.option("--out", "out_dir", required=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Folder for compare.html and compare.md (created if missing).")
-def compare(folder_a: Path, folder_b: Path, out_dir: Path) -> None:
+@lang_option
+def compare(folder_a: Path, folder_b: Path, out_dir: Path, lang: str) -> None:
     """Compare two results folders: projects gained and lost, area, type and value deltas."""
     lock_for_command(out_dir)
     from allocopt.report import write_compare
 
     with domain_errors():
-        written = write_compare(folder_a, folder_b, out_dir)
+        written = write_compare(folder_a, folder_b, out_dir, lang)
     click.echo("wrote " + ", ".join(str(p) for p in written))

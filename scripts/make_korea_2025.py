@@ -137,6 +137,60 @@ TOPICS = {
     "foundation_models": ["Korean LLM continued pre-training", "Korean multimodal model",
                           "Korean speech foundation model", "Small Korean LLM for devices"],
 }
+# Korean titles beside the English ones (the `title_ko` column, carried to projects.csv
+# and shown by `allocopt report --lang ko`).
+TITLES_KO = {
+    "Depression screening from counselling transcripts": "상담 기록 기반 우울증 선별",
+    "Suicide-risk early warning for crisis hotlines": "위기 상담전화 자살 위험 조기 경보",
+    "Safety evaluation of Korean therapy chatbots": "한국어 심리상담 챗봇 안전성 평가",
+    "Speech biomarkers of postpartum depression": "산후우울증 음성 바이오마커",
+    "Rare pediatric disease diagnosis from genomes": "유전체 기반 소아 희귀질환 진단",
+    "Neonatal ICU sepsis prediction": "신생아 중환자실 패혈증 예측",
+    "Pediatric MRI segmentation": "소아 MRI 영상 분할",
+    "Childhood leukaemia relapse modelling": "소아 백혈병 재발 모델링",
+    "ICU deterioration early warning": "중환자실 상태 악화 조기 경보",
+    "Ambulance triage from call audio": "신고 음성 기반 구급 중증도 분류",
+    "Ventilator weaning decision support": "인공호흡기 이탈 의사결정 지원",
+    "Stroke CT triage": "뇌졸중 CT 중증도 분류",
+    "Fraud detection for instant payments": "즉시 결제 사기 탐지",
+    "Korean LLM for disclosure analysis": "공시 분석용 한국어 LLM",
+    "SME credit risk models": "중소기업 신용위험 모델",
+    "Anti-money-laundering graph learning": "자금세탁방지 그래프 학습",
+    "Ruling summarisation for the public": "국민을 위한 판결문 요약",
+    "Speech-to-text for hearings": "재판 음성 텍스트 변환",
+    "Legal retrieval for public defenders": "국선변호인용 법률 검색",
+    "Case backlog forecasting": "미제 사건 예측",
+    "Civil complaint triage assistant": "민원 분류 도우미",
+    "Flood and typhoon forecasting": "홍수·태풍 예측",
+    "Multilingual public service assistant": "다국어 공공서비스 도우미",
+    "Tax document understanding": "세무 문서 이해",
+    "Humanoid manipulation policy learning": "휴머노이드 조작 정책 학습",
+    "Shipyard welding robot vision": "조선소 용접 로봇 비전",
+    "Warehouse robot fleet planning": "물류창고 로봇 군집 계획",
+    "Agricultural robot perception": "농업 로봇 인지",
+    "Korean LLM continued pre-training": "한국어 LLM 추가 사전학습",
+    "Korean multimodal model": "한국어 멀티모달 모델",
+    "Korean speech foundation model": "한국어 음성 파운데이션 모델",
+    "Small Korean LLM for devices": "기기용 소형 한국어 LLM",
+    "Sovereign Korean foundation model, team 1": "독자 한국어 파운데이션 모델, 1팀",
+    "National disaster response forecasting": "국가 재난 대응 예측",
+    "Court hearing speech-to-text": "법정 심리 음성 텍스트 변환",
+    "National pediatric rare-disease registry model": "국가 소아 희귀질환 등록 모델",
+    "Specialised medical model, stage 1": "의료 특화 모델, 1단계",
+    "Specialised medical model, stage 2": "의료 특화 모델, 2단계",
+    "Specialised legal model, stage 1": "법률 특화 모델, 1단계",
+    "Specialised legal model, stage 2": "법률 특화 모델, 2단계",
+}
+SCALE_UP = " (scale-up)"
+
+
+def title_ko(title: str) -> str:
+    """The Korean title of an English one (a scale-up keeps its pilot's, marked)."""
+    if title.endswith(SCALE_UP):
+        return TITLES_KO[title[:-len(SCALE_UP)]] + " (확대)"
+    return TITLES_KO[title]
+
+
 ROOTS = ["Hanbit", "Saerom", "Nuri", "Arum", "Gaon", "Haneul", "Purun", "Dasol", "Bitna",
          "Doran", "Yeoul", "Seorin", "Daon", "Raon", "Saebom", "Haram", "Sodam", "Jiwoo"]
 REGIONS = ["Seoul", "Busan", "Daegu", "Incheon", "Gwangju", "Daejeon", "Ulsan", "Sejong",
@@ -391,6 +445,8 @@ def projects(rng: np.random.Generator) -> list[dict[str, str]]:
     for area, (_, count, *_rest) in AREA_PLAN.items():
         rows.extend(project_row(rng, area, k) for k in range(1, count + 1))
     link_projects(rng, rows)
+    for r in rows:
+        r["title_ko"] = title_ko(r["title"])
     return rows
 
 
@@ -406,7 +462,8 @@ def instance(shock: bool) -> dict[str, Any]:
         "supply": supply(shock), "procurement": procurement(), "areas": areas(),
         "partners": [{"id": "hanbit_cloud", "name": "Hanbit Cloud (CSP operator)",
                       "kind": "private", "cofunding_share": 0.4}],
-        "project_tables": [{"csv": CSV_NAME}],
+        # title_ko is not a known column: carried through to projects.csv
+        "project_tables": [{"csv": CSV_NAME, "extra_columns": "keep"}],
         # a late start loses 3 % of a project's value per month
         "policy": {"objective": "weighted", "granularity": "gpu", "late_start_penalty": 0.03,
                    "budget": budget()},
@@ -451,9 +508,10 @@ def to_yaml(doc: dict[str, Any], seed: int) -> str:
 
 def to_csv(rows: list[dict[str, str]]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    columns = [*CSV_COLUMNS, "title_ko"]
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows([{c: r.get(c, "") for c in CSV_COLUMNS} for r in rows])
+    writer.writerows([{c: r.get(c, "") for c in columns} for r in rows])
     return buf.getvalue()
 
 

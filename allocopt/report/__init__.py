@@ -19,8 +19,11 @@ from allocopt.report.folder import ResultsFolder, read_folder, write_atomic
 __all__ = ["ResultsFolder", "read_folder", "write_compare", "write_report"]
 
 
-def write_report(folder: str | Path, instance: Instance | None = None) -> list[Path]:
-    """Write report.html, report.md and allocation.xlsx into `folder`, each atomically.
+def write_report(folder: str | Path, instance: Instance | None = None,
+                 lang: str = "en") -> list[Path]:
+    """Write report.html, report.md and allocation.xlsx into `folder`, each atomically;
+    the page and the Markdown in `lang` ("en" or "ko"; the workbook keeps its column
+    names, which are the results folder's).
 
     `instance` must be the one the folder was solved from (same instance_sha256);
     without it the report shows what the folder alone supports."""
@@ -36,7 +39,7 @@ def write_report(folder: str | Path, instance: Instance | None = None) -> list[P
         raise ResultsError(f"{results.path}: solved from a different instance than "
                            f"{instance.source} (instance_sha256 {expected[:12]}… vs "
                            f"{instance.sha256[:12]}…); give the instance it was solved from")
-    report = build_report(results, instance)
+    report = build_report(results, instance, lang)
     files = {
         "report.html": render_html(report, render_all(report)),
         "report.md": render_markdown(report),
@@ -49,16 +52,18 @@ def write_report(folder: str | Path, instance: Instance | None = None) -> list[P
     return written
 
 
-def write_compare(folder_a: str | Path, folder_b: str | Path, out: str | Path) -> list[Path]:
-    """Write compare.html and compare.md into `out` (created if missing)."""
-    from allocopt.report.compare import compare, render_compare_html, render_compare_markdown
+def write_compare(folder_a: str | Path, folder_b: str | Path, out: str | Path,
+                  lang: str = "en") -> list[Path]:
+    """Write compare.html and compare.md into `out` (created if missing), in `lang`."""
+    from allocopt.report.compare import compare
+    from allocopt.report.compare_render import render_compare_html, render_compare_markdown
 
     comparison = compare(read_folder(folder_a), read_folder(folder_b))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in (("compare.html", render_compare_html(comparison)),
-                       ("compare.md", render_compare_markdown(comparison))):
+    for name, text in (("compare.html", render_compare_html(comparison, lang)),
+                       ("compare.md", render_compare_markdown(comparison, lang))):
         write_atomic(out / name, text)
         written.append(out / name)
     return written

@@ -117,21 +117,23 @@ def how_far(books: Books, p: Project, base: Explanation, best: Placement | None,
               prices: dict | None, gap: float | None) -> Explanation:
     """Fill in how far p was from funding; see the module docstring."""
     led = books.ledger
+    w = books.w
     if best is None or best.perf_gp <= 0:
         return replace(base, distance="—")
     if base.rule is Reason.NOT_CHOSEN:
-        return replace(base, distance=f"Adding it would raise the total value by "
-                                      f"{short(best.value)}.")
+        return replace(base, distance=w("Adding it would raise the total value by {value}.",
+                                        value=short(best.value)))
     if prices is not None:
         cost = _shadow_cost(books, p, best, prices)
         if cost > TOL:
             ratio = best.value / cost
-            verb = "short of" if ratio < 1 else "above"
+            verb = w("short of") if ratio < 1 else w("above")
             return replace(base, benchmark=cost / best.perf_gp, compared_with="shadow prices",
                            ratio=ratio,
-                           distance=f"Value {short(best.value)} against {short(cost)} for the "
-                                    f"resources it needs at shadow prices ({100 * ratio:.0f} %, "
-                                    f"{verb} break-even).")
+                           distance=w("Value {value} against {cost} for the resources it "
+                                      "needs at shadow prices ({pct} %, {verb} break-even).",
+                                      value=short(best.value), cost=short(cost),
+                                      pct=f"{100 * ratio:.0f}", verb=verb))
     resource = next((b.resource for b in (best.blocks or ()) if b.rule is base.rule), ())
     per_cost = None
     run0, run1 = best.start, best.start + best.duration - 1
@@ -140,22 +142,23 @@ def how_far(books: Books, p: Project, base: Explanation, best: Placement | None,
         types, site = set(resource[1:-1]), resource[-1]
         members = [q for q in overlap if led.awards[q].site == site
                    and types & set(led.awards[q].gpus)]
-        what = f"using {'/'.join(sorted(types))} at {site}"
+        what = w("using {types} at {site}", types="/".join(sorted(types)), site=site)
     elif base.rule is Reason.POWER:
         members = [q for q in overlap if led.awards[q].site == resource[1]]
-        what = f"drawing power at {resource[1]}"
+        what = w("drawing power at {site}", site=resource[1])
     elif base.rule is Reason.AREA_MAX_SHARE:
         inst = books.instance
         members = [q for q in led.awards
                    if resource[1] in inst.area_lineage[inst.projects[inst.project_index[q]].area]]
-        what = f"in area {resource[1]}"
+        what = w("in area {area}", area=resource[1])
     elif base.rule is Reason.BUDGET:
-        members, per_cost, what = list(led.awards), _public_cost(books), "on the public budget"
+        members, per_cost, what = list(led.awards), _public_cost(books), w("on the public budget")
     elif base.rule is Reason.EXCLUSION:
         q = next(q for q in sorted(books.excluded_by[p.id]) if q in led.awards)
         ratio = best.value / led.value[q] if led.value[q] > 0 else None
         return replace(base, compared_with=q, ratio=ratio,
-                       distance=f"Worth {short(best.value)} against {short(led.value[q])} for {q}.")
+                       distance=w("Worth {value} against {other} for {q}.",
+                                  value=short(best.value), other=short(led.value[q]), q=q))
     else:
         return replace(base, distance="—")
     weakest = _weakest(books, members, per_cost)
@@ -164,21 +167,28 @@ def how_far(books: Books, p: Project, base: Explanation, best: Placement | None,
     q, bench = weakest
     mine = best.value / best.public_cost if per_cost is not None and best.public_cost > 0 \
         else density_of(best)
-    unit = "per unit of public money" if per_cost is not None else \
-        "per performance-equivalent GPU-period"
+    currency = books.instance.spec.policy.budget.currency
+    unit = w("per {currency} of public money", currency=currency) if per_cost is not None \
+        else w("per performance-equivalent GPU-period")
     ratio = mine / bench if bench > 0 else None
     if ratio is None:
         return replace(base, distance="—")
-    head = f"Worth {mine:,.3g} {unit}"
+    fields = {"mine": f"{mine:,.3g}", "unit": unit, "what": what, "q": q,
+              "bench": f"{bench:,.3g}"}
     if ratio < 1:
-        text = (f"{head}, {100 * (1 - ratio):.0f} % below the weakest funded project that could "
-                f"make room {what} ({q}: {bench:,.3g}); it would need about "
-                f"{100 * (1 / ratio - 1):.0f} % more merit to compete.")
+        text = w("Worth {mine} {unit}, {below} % below the weakest funded project that could "
+                 "make room {what} ({q}: {bench}); it would need about {more} % more merit to "
+                 "compete.", below=f"{100 * (1 - ratio):.0f}",
+                 more=f"{100 * (1 / ratio - 1):.0f}", **fields)
+    elif gap and gap > 1e-3:
+        text = w("Worth {mine} {unit}, {ratio}× the weakest funded project that could make "
+                 "room {what} ({q}: {bench}): it is held out by fit, not value; the run "
+                 "stopped at a {gap} % gap, so a longer run may fund it.",
+                 ratio=f"{ratio:.2g}", gap=f"{100 * gap:.1f}", **fields)
     else:
-        text = (f"{head}, {ratio:.2g}× the weakest funded project that could make room {what} "
-                f"({q}: {bench:,.3g}): it is held out by fit, not value")
-        text += (f"; the run stopped at a {100 * gap:.1f} % gap, so a longer run may fund it."
-                 if gap and gap > 1e-3 else " (its size and window against what is left).")
+        text = w("Worth {mine} {unit}, {ratio}× the weakest funded project that could make "
+                 "room {what} ({q}: {bench}): it is held out by fit, not value (its size and "
+                 "window against what is left).", ratio=f"{ratio:.2g}", **fields)
     return replace(base, benchmark=bench, compared_with=q, ratio=ratio, distance=text)
 
 

@@ -15,11 +15,13 @@ import hashlib
 import html
 import math
 
-CSS = """
+from allocopt.report.i18n import FONT_STACK
+
+CSS_TEMPLATE = """
 :root { --ink:#1b1f24; --muted:#5a6270; --rule:#d5d9e0; --band:#0b3d6b; --soft:#f3f5f8; }
 * { box-sizing: border-box; }
 body { margin:0; color:var(--ink); background:#fff; line-height:1.45;
-  font:15px/1.45 "Segoe UI","Helvetica Neue",Arial,"Liberation Sans","DejaVu Sans",sans-serif; }
+  font:15px/1.45 FONTS; }
 header.band { background:var(--band); color:#fff; padding:28px 0 22px; }
 .wrap { max-width:1120px; margin:0 auto; padding:0 28px; }
 header.band h1 { margin:0 0 6px; font-size:27px; font-weight:650; letter-spacing:.2px; }
@@ -67,18 +69,38 @@ th.sort { cursor:pointer; }
 th[aria-sort=ascending]::after { content:" \\25B2"; font-size:10px; }
 th[aria-sort=descending]::after { content:" \\25BC"; font-size:10px; }
 .scroll { overflow-x:auto; }
+table.data td.g { padding:0; min-width:14px; border-left:1px solid #fff; }
+table.data td.g.on { background:var(--band); color:var(--band); text-align:center;
+  print-color-adjust:exact; -webkit-print-color-adjust:exact; }
+.sr { font-size:9px; line-height:1; }
+span.vp { display:inline-block; font-size:11px; font-weight:500; writing-mode:vertical-rl;
+  transform:rotate(180deg); white-space:nowrap; }
+table.data tr.total td { border-top:2px solid #9aa3af; }
 footer { border-top:1px solid var(--rule); color:var(--muted); font-size:12.5px;
   padding:14px 0 30px; }
 footer dt { font-weight:600; color:var(--ink); }
 footer dd { margin:0 0 6px; }
 @media (max-width:760px) { .kpis { grid-template-columns:1fr 1fr; } }
+@page { size:A4; margin:14mm 12mm; }
 @media print {
-  body { font-size:11pt; }
-  header.band { background:#fff; color:#000; border-bottom:3px solid #000; }
+  body { font-size:9.5pt; }
+  .wrap { max-width:none; padding:0; }
+  header.band { background:#fff; color:#000; border-bottom:3px solid #000; padding:0 0 8px; }
   header.band p { color:#333; } input.filter { display:none; } .scroll { overflow:visible; }
-  h2 { break-after:avoid; } tr { break-inside:avoid; }
+  h2, h3, p.lead { break-after:avoid; } h2 { margin-top:18px; }
+  .kpis { grid-template-columns:repeat(3, 1fr); gap:6px; } .kpi .value { font-size:18pt; }
+  /* A table that fits on a page starts on a new one rather than being cut; a longer one
+     breaks between rows and repeats its header. */
+  .scroll { break-inside:avoid; }
+  table.data { font-size:8pt; } table.data th, table.data td { padding:2px 4px; }
+  thead { display:table-header-group; } tr, figure, .kpi { break-inside:avoid; }
+  table.data td ul { font-size:7.5pt; }
+  nav.contents, footer { break-inside:avoid; }
 }
 """
+
+# Latin text in the usual UI fonts, Hangul (and other CJK) from Noto's CJK fonts.
+CSS = CSS_TEMPLATE.replace("FONTS", FONT_STACK)
 
 SCRIPT = """(function () {
   "use strict";
@@ -130,13 +152,13 @@ def script_hash() -> str:
     return base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
 
 
-def page(title: str, header: str, body: str) -> str:
+def page(title: str, header: str, body: str, lang: str = "en") -> str:
     """A complete, self-contained HTML document. `title` is plain text (escaped here);
     `header` and `body` are HTML already escaped by the caller."""
     csp = (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
            f"script-src 'sha256-{script_hash()}'; base-uri 'none'; form-action 'none'")
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<!DOCTYPE html>\n<html lang=\"{esc(lang)}\">\n<head>\n<meta charset=\"utf-8\">\n"
         f"<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         "<meta name=\"referrer\" content=\"no-referrer\">\n"

@@ -2,8 +2,9 @@
 
 Readable in black and white and by colour-blind readers: the Okabe–Ito palette, and
 every series also told apart by a hatch, a marker or a line style. Text is drawn as
-paths, so a chart looks the same without any font installed, and carries no text a
-browser could run. Each SVG's ids get a per-chart prefix so that several charts can
+paths, so a chart looks the same in every browser, and carries no text a browser could
+run; Korean labels are drawn from a CJK font when one is installed (`chart_fonts`).
+Each SVG's ids get a per-chart prefix so that several charts can
 sit in one page without clashing.
 """
 
@@ -13,6 +14,7 @@ import io
 import re
 from collections.abc import Sequence
 
+from allocopt.report.i18n import Words
 from allocopt.report.tables import AreaRow, SitePower, TypeUse
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
@@ -88,9 +90,11 @@ def _period_ticks(ax, periods: Sequence[str]) -> None:
                        ha="right")
 
 
-def utilisation_svg(periods: Sequence[str], types: Sequence[TypeUse]) -> str:
+def utilisation_svg(periods: Sequence[str], types: Sequence[TypeUse],
+                    w: Words | None = None) -> str:
     """One panel per GPU type: GPUs allocated per period (bars) under the GPUs available
     (dashed step line, when the instance is known)."""
+    w = w or Words()
     cols = min(3, len(types))
     rows = (len(types) + cols - 1) // cols
     height = 2.1 * rows + 1.0
@@ -101,14 +105,14 @@ def utilisation_svg(periods: Sequence[str], types: Sequence[TypeUse]) -> str:
     for k, t in enumerate(types):
         ax = axes[k // cols][k % cols]
         ax.bar(x, t.allocated, color=OKABE_ITO[k % 8], edgecolor=INK, linewidth=0.5,
-               hatch=HATCHES[k % 8], label="allocated")
+               hatch=HATCHES[k % 8], label=w("allocated"))
         title = t.id
         if t.available is not None:
             ax.step(x, t.available, where="mid", color=INK, linestyle="--", linewidth=1.4,
-                    label="available")
+                    label=w("available"))
             have = sum(t.available)
             if have:
-                title += f": {100 * sum(t.allocated) / have:.0f} % used"
+                title += ": " + w("{pct} % used", pct=f"{100 * sum(t.allocated) / have:.0f}")
         ax.set_title(title)
         top = max([*t.allocated, *(t.available or [])], default=0.0)
         ax.set_ylim(0, top * 1.12 or 1.0)
@@ -118,38 +122,41 @@ def utilisation_svg(periods: Sequence[str], types: Sequence[TypeUse]) -> str:
     _hide_spare(axes, len(types), cols)
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper right", ncols=2)
-    fig.supylabel("GPUs", x=0.01)
+    fig.supylabel(w("GPUs"), x=0.01)
     return _svg(fig, "utilisation")
 
 
-def areas_svg(areas: Sequence[AreaRow]) -> str:
+def areas_svg(areas: Sequence[AreaRow], w: Words | None = None) -> str:
     """Left: H100-equivalent GPUs requested (hatched) vs awarded (solid) per area. Right: share of
     awarded capacity (bar) against the area's floor (▲) and cap (▼)."""
+    w = w or Words()
     fig = _figure(10.0, 0.36 * len(areas) + 1.2)
     left, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 2]})
     ys = list(range(len(areas)))[::-1]
     labels = [("↳ " if a.depth else "") + a.name for a in areas]
     h = 0.38
     left.barh([y + h / 2 for y in ys], [a.perf_requested for a in areas], height=h,
-              color="white", edgecolor=INK, hatch="///", linewidth=0.8, label="requested")
+              color="white", edgecolor=INK, hatch="///", linewidth=0.8, label=w("requested"))
     left.barh([y - h / 2 for y in ys], [a.perf_awarded for a in areas], height=h,
-              color=OKABE_ITO[0], edgecolor=INK, linewidth=0.8, label="awarded")
+              color=OKABE_ITO[0], edgecolor=INK, linewidth=0.8, label=w("awarded"))
     left.set_yticks(ys)
     left.set_yticklabels(labels)
-    left.set_xlabel("H100-equivalent GPUs (sum over projects)")
+    left.set_xlabel(w("H100-equivalent GPUs (sum over projects)"))
     left.grid(axis="x", color=GRID, linewidth=0.6)
     left.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
     right.barh(ys, [100 * a.share for a in areas], height=0.6, color=OKABE_ITO[2],
-               edgecolor=INK, linewidth=0.8, hatch="..", label="share")
+               edgecolor=INK, linewidth=0.8, hatch="..", label=w("share"))
     floors = [(y, 100 * a.min_share) for y, a in zip(ys, areas, strict=True) if a.min_share > 0]
     caps = [(y, 100 * a.max_share) for y, a in zip(ys, areas, strict=True) if a.max_share < 1]
     if floors:
         right.scatter([x for _, x in floors], [y for y, _ in floors], marker="^", s=60,
-                      color=OKABE_ITO[1], edgecolor=INK, zorder=3, label="floor (min share)")
+                      color=OKABE_ITO[1], edgecolor=INK, zorder=3,
+                      label=w("floor (min share)"))
     if caps:
         right.scatter([x for _, x in caps], [y for y, _ in caps], marker="v", s=60,
-                      color=OKABE_ITO[3], edgecolor=INK, zorder=3, label="cap (max share)")
-    right.set_xlabel("% of awarded capacity")
+                      color=OKABE_ITO[3], edgecolor=INK, zorder=3,
+                      label=w("cap (max share)"))
+    right.set_xlabel(w("% of awarded capacity"))
     right.set_xlim(0, max([100 * a.share for a in areas] + [x for _, x in floors + caps]
                           + [10]) * 1.15)
     right.grid(axis="x", color=GRID, linewidth=0.6)
@@ -158,8 +165,10 @@ def areas_svg(areas: Sequence[AreaRow]) -> str:
     return _svg(fig, "areas")
 
 
-def power_svg(periods: Sequence[str], sites: Sequence[SitePower]) -> str:
+def power_svg(periods: Sequence[str], sites: Sequence[SitePower],
+              w: Words | None = None) -> str:
     """One panel per site: MW drawn per period (bars) under the site's limit (dashed)."""
+    w = w or Words()
     cols = min(2, len(sites))
     rows = (len(sites) + cols - 1) // cols
     height = 2.1 * rows + 1.0
@@ -170,9 +179,9 @@ def power_svg(periods: Sequence[str], sites: Sequence[SitePower]) -> str:
         ax = axes[k // cols][k % cols]
         mw = [x / 1000.0 for x in site.drawn_kw]
         ax.bar(range(len(periods)), mw, color=OKABE_ITO[5], edgecolor=INK, linewidth=0.6,
-               hatch="//", label="drawn")
+               hatch="//", label=w("drawn"))
         ax.axhline(site.limit_kw / 1000.0, color=OKABE_ITO[1], linestyle="--", linewidth=1.6,
-                   label="limit")
+                   label=w("limit"))
         ax.set_title(site.id)
         ax.set_ylim(0, max(site.limit_kw / 1000.0, max(mw, default=0.0)) * 1.15 or 1.0)
         ax.set_ylabel("MW")
@@ -188,9 +197,24 @@ def render_all(report) -> dict[str, str]:
     """Chart name → inline SVG, for the charts this report has data for."""
     import matplotlib
 
-    with matplotlib.rc_context(_STYLE):
-        out = {"utilisation": utilisation_svg(report.periods, report.types),
-               "areas": areas_svg(report.areas)}
+    w = Words(report.lang)
+    with matplotlib.rc_context({**_STYLE, "font.family": chart_fonts()}):
+        out = {"utilisation": utilisation_svg(report.periods, report.types, w),
+               "areas": areas_svg(report.areas, w)}
         if report.sites:
-            out["power"] = power_svg(report.periods, report.sites)
+            out["power"] = power_svg(report.periods, report.sites, w)
     return out
+
+
+# Fonts tried in turn for each glyph (matplotlib ≥ 3.6 falls back per character): a
+# CJK font, when one is installed, draws Hangul; DejaVu Sans everything else.
+CJK_FONTS = ("Noto Sans CJK KR", "Noto Sans KR", "Noto Sans CJK JP", "NanumGothic",
+             "UnDotum")
+
+
+def chart_fonts() -> list[str]:
+    """DejaVu Sans first (the charts' look), then the first installed CJK font."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return ["DejaVu Sans", *[f for f in CJK_FONTS if f in installed][:1]]

@@ -74,6 +74,7 @@ class Placement:
 @dataclass(frozen=True)
 class Explanation:
     """Why `project` is out (`rule`, `text`) and how far from funding (`distance`).
+    `option` and `gpus` are the closest placement's, which every detail is about.
 
     `density` is its value per performance-equivalent GPU-period at its closest
     placement; `benchmark` what it is compared with, in the same unit; `ratio` their
@@ -90,10 +91,17 @@ class Explanation:
     ratio: float | None = None
     distance: str = ""
     details: tuple[str, ...] = field(default=())
+    option: str = ""  # the closest placement's configuration ("elastic": its minimum)
+    gpus: dict[str, float] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
         return LABEL[self.rule]
+
+    @property
+    def request(self) -> str:
+        """The GPUs of the option the reason is about, e.g. "24 H200"."""
+        return " + ".join(f"{short(n)} {g}" for g, n in self.gpus.items() if n)
 
 
 def short(x: float) -> str:

@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from allocopt.instance import Instance
+from allocopt.report.budget import Budget
+from allocopt.report.exposure import Exposure
 from allocopt.report.folder import ResultsFolder, number
+from allocopt.report.i18n import Words
+from allocopt.report.timeline import Timeline
 from allocopt.report.why import Explanation
 
 STATUS_TEXT = {
@@ -135,6 +139,11 @@ class Report:
     with_instance: bool
     notes: list[str] = field(default_factory=list)
     available: dict[tuple[str, str, str], float] | None = None
+    budget: Budget | None = None
+    exposure: Exposure | None = None
+    timeline: Timeline | None = None
+    lang: str = "en"
+    summary: dict[str, Any] = field(default_factory=dict)
 
 
 def headline(summary: dict[str, Any]) -> Headline:
@@ -170,32 +179,45 @@ def _fmt(x: Any) -> str:
     return f"{x:,.2f}" if isinstance(x, int | float) else "n/a"
 
 
-def policy_text(summary: dict[str, Any]) -> str:
+def policy_text(summary: dict[str, Any], w: Words | None = None) -> str:
     """One sentence on the policy that produced the allocation, with its key figures."""
+    w = w or Words()
     policy = summary.get("policy") or {}
     name = str(policy.get("name") or "weighted")
-    text = f"Policy: {name} — {POLICY_TEXT.get(name, name)}."
+    explained = w(POLICY_TEXT[name]) if name in POLICY_TEXT else name
     stages = [s for s in policy.get("stages") or [] if isinstance(s, dict)]
-    if name == "lexicographic" and stages:
-        text += " Tier optima: " + "; ".join(
-            f"{s.get('name')} {_fmt(s.get('objective'))}" for s in stages) + "."
     satisfaction = policy.get("satisfaction")
+    across_projects = (policy.get("parameters") or {}).get("across") == "projects"
+    if name in ("maxmin", "proportional") and across_projects:
+        explained = w(POLICY_TEXT[name].replace("across priority areas", "across projects"))
+    text = w("Policy: {name} — {text}.", name=name, text=explained)
+    if name == "lexicographic" and stages:
+        text += " " + w("Tier optima: {list}.", list="; ".join(
+            f"{s.get('name')} {_fmt(s.get('objective'))}" for s in stages))
     if name in ("maxmin", "proportional") and isinstance(satisfaction, dict):
-        if (policy.get("parameters") or {}).get("across") == "projects":
+        if across_projects:
             least = sorted(satisfaction.items(), key=lambda item: item[1])[:5]
-            text = text.replace("across priority areas", "across projects")
-            text += (" Least satisfied projects (1 = the whole request, at the mean weight): "
-                     + ", ".join(f"{p} {_fmt(v)}" for p, v in least) + ".")
+            text += " " + w("Least satisfied projects (1 = the whole request, at the mean "
+                            "weight): {list}.",
+                            list=", ".join(f"{p} {_fmt(v)}" for p, v in least))
         else:
-            text += " Satisfaction by area (1 = its weighted fair share): " + ", ".join(
-                f"{a} {_fmt(v)}" for a, v in satisfaction.items()) + "."
+            text += " " + w("Satisfaction by area (1 = its weighted fair share): {list}.",
+                            list=", ".join(f"{a} {_fmt(v)}" for a, v in satisfaction.items()))
     if name == "robust":
-        text += (f" Expected value {_fmt(summary.get('expected_value'))}, worst case "
-                 f"{_fmt(summary.get('worst_case_value'))}, value of the stochastic solution "
-                 f"{_fmt(summary.get('vss'))}, expected value of perfect information "
-                 f"{_fmt(summary.get('evpi'))}; the allocation shown is the first "
-                 "scenario's (scenarios.csv lists them all).")
+        text += " " + w("Expected value {ev}, worst case {worst}, value of the stochastic "
+                        "solution {vss}, expected value of perfect information {evpi}; the "
+                        "allocation shown is the first scenario's (scenarios.csv lists them "
+                        "all).", ev=_fmt(summary.get("expected_value")),
+                        worst=_fmt(summary.get("worst_case_value")),
+                        vss=_fmt(summary.get("vss")), evpi=_fmt(summary.get("evpi")))
     return text
+
+
+def title_of(row: dict[str, str], lang: str) -> str:
+    """A project's title in `lang`: its `title_ko` column in Korean, when it has one."""
+    if lang == "ko" and row.get("title_ko"):
+        return row["title_ko"]
+    return row.get("title", "")
 
 
 def _periods(folder: ResultsFolder, instance: Instance | None) -> list[str]:
@@ -288,37 +310,58 @@ def request_met(row: dict[str, str], instance: Instance | None) -> float | None:
     return number(row.get("perf_gpus_awarded")) / want if want else None
 
 
-def _window(instance: Instance | None, project_id: str) -> str:
+def _window(instance: Instance | None, project_id: str, w: Words) -> str:
     if instance is None or project_id not in instance.project_index:
         return ""
     p = instance.projects[instance.project_index[project_id]]
     first, last = instance.window(p)
-    return f"{instance.periods[first]} – {instance.periods[last]}, {p.window.duration} periods"
+    return (f"{instance.periods[first]} – {instance.periods[last]}, "
+            + w("{n} periods", n=p.window.duration))
 
 
-def build_report(folder: ResultsFolder, instance: Instance | None) -> Report:
+def scenario_values(summary: dict[str, Any]) -> dict[str, float] | None:
+    """Scenario id → value, from a robust solve's summary.json; None otherwise."""
+    listed = summary.get("scenarios")
+    if not isinstance(listed, list):
+        return None
+    out = {str(s["id"]): float(s["value"]) for s in listed
+           if isinstance(s, dict) and "id" in s and isinstance(s.get("value"), int | float)}
+    return out or None
+
+
+def build_report(folder: ResultsFolder, instance: Instance | None, lang: str = "en") -> Report:
     """Everything the writers show, computed once."""
+    w = Words(lang)
     head = headline(folder.summary)
     notes: list[str] = []
     ledger, why = None, {}
+    extras: dict[str, Any] = {}
     if instance is not None:
+        from allocopt.report.budget import build_budget
+        from allocopt.report.exposure import build_exposure
         from allocopt.report.ledger import build_ledger
+        from allocopt.report.timeline import build_timeline
         from allocopt.report.why import explain
         from allocopt.results import read_solution
 
         solution, problems = read_solution(instance, folder.path)
         notes += [str(p) for p in problems]
         ledger = build_ledger(instance, solution)
-        why = explain(instance, solution, folder.shadow_prices, head.gap)
+        why = explain(instance, solution, folder.shadow_prices, head.gap, lang)
+        extras = {"budget": build_budget(instance, solution),
+                  "exposure": build_exposure(instance, solution,
+                                             scenario_values(folder.summary), lang),
+                  "timeline": build_timeline(instance, solution,
+                                             [r["project"] for r in folder.projects], lang)}
         head = Headline(**{**head.__dict__, "title": instance.name,
                            "description": instance.spec.description})
     else:
-        notes.append("No instance was given: GPUs available per period, site power and the "
-                     "reasons projects were left out need `--instance FILE`.")
+        notes.append(w("No instance was given: GPUs available per period, site power and the "
+                       "reasons projects were left out need `--instance FILE`."))
     if head.status == "feasible" and head.gap:
-        notes.append(f"The solver stopped before proving this allocation best: a better one "
-                     f"may be worth up to {100 * head.gap:.1f} % more. Some projects listed as "
-                     "not funded could be funded by a longer run.")
+        notes.append(w("The solver stopped before proving this allocation best: a better one "
+                       "may be worth up to {gap} % more. Some projects listed as not funded "
+                       "could be funded by a longer run.", gap=f"{100 * head.gap:.1f}"))
     periods = _periods(folder, instance)
     sites, available = None, None
     if instance is not None:
@@ -329,14 +372,15 @@ def build_report(folder: ResultsFolder, instance: Instance | None) -> Report:
         sites = [SitePower(s.id, s.name or s.id, float(ledger.limit_kw[k]),
                            [float(x) for x in ledger.drawn_kw[k]])
                  for k, s in enumerate(instance.spec.sites)]
-    funded = [ProjectRow(r, _window(instance, r["project"]), None,
+    funded = [ProjectRow(r, _window(instance, r["project"], w), None,
                          perf_requested(r, instance), request_met(r, instance),
                          is_elastic(r, instance))
               for r in folder.projects if r["funded"] == "true"]
-    unfunded = [ProjectRow(r, _window(instance, r["project"]), why.get(r["project"]),
+    unfunded = [ProjectRow(r, _window(instance, r["project"], w), why.get(r["project"]),
                            perf_requested(r, instance), None, is_elastic(r, instance))
                 for r in folder.projects if r["funded"] != "true"]
     return Report(headline=head, periods=periods, types=_types(folder, instance, periods, ledger),
                   areas=_areas(folder, instance), sites=sites, funded=funded, unfunded=unfunded,
                   purchases=folder.purchases, shadow_prices=folder.shadow_prices,
-                  with_instance=instance is not None, notes=notes, available=available)
+                  with_instance=instance is not None, notes=notes, available=available,
+                  lang=lang, summary=folder.summary, **extras)

@@ -31,6 +31,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from allocopt.instance import Instance
 from allocopt.instance.schema import Granularity, Project
 from allocopt.report.distance import how_far, parse_shadow_prices
+from allocopt.report.i18n import Words
 from allocopt.report.ledger import Ledger, build_ledger, public_share
 from allocopt.report.reasons import LABEL, ORDER, TOL, Block, Explanation, Placement, Reason
 from allocopt.report.reasons import short as _n
@@ -42,7 +43,8 @@ __all__ = ["LABEL", "Explanation", "Reason", "explain", "explain_project", "plac
 class Books:
     """The ledger plus per-duration window minima, shared by all projects."""
 
-    def __init__(self, instance: Instance, ledger: Ledger) -> None:
+    def __init__(self, instance: Instance, ledger: Ledger, words: Words | None = None) -> None:
+        self.w = words or Words()
         self.instance = instance
         self.ledger = ledger
         spec = instance.spec
@@ -155,6 +157,7 @@ def _placement(books: Books, p: Project, option: str, d: int, need: dict[int, fl
                size: float, value_cfg: float | None, s: int, start: int,
                elastic_short: float) -> Placement:
     inst, led = books.instance, books.ledger
+    w = books.w
     spec = inst.spec
     site = books.sites[s]
     periods = inst.periods
@@ -171,36 +174,43 @@ def _placement(books: Books, p: Project, option: str, d: int, need: dict[int, fl
             capex += take * price
             missing -= take
         if missing > TOL and p.request.elastic is None:
+            window = led.spare[g, s, start:start + d]
+            tight = start + int(np.argmin(window)) if window.size else start
             blocks.append(Block(Reason.CAPACITY,
-                                f"{_n(n)} {gid} needed at {site.id} from {periods[start]}; "
-                                f"only {_n(n - missing)} spare or buyable",
+                                w("needs {n} {type} at {site} in {period}; {left} {type} left "
+                                  "there (spare or buyable)", n=_n(n), type=gid, site=site.id,
+                                  period=periods[tight], left=_n(n - missing)),
                                 missing / n, ("capacity", gid, site.id)))
     if elastic_short > TOL:
         e = p.request.elastic
         blocks.append(Block(Reason.CAPACITY,
-                            f"needs at least {_n(e.min_gpus)} performance-equivalent GPUs at "
-                            f"{site.id} from {periods[start]}; only "
-                            f"{_n(e.min_gpus - elastic_short)} spare or buyable",
+                            w("needs at least {n} performance-equivalent GPUs at {site} from "
+                              "{period}; only {left} performance-equivalent GPUs spare or "
+                              "buyable", n=_n(e.min_gpus), site=site.id, period=periods[start],
+                              left=_n(e.min_gpus - elastic_short)),
                             elastic_short / max(e.min_gpus, TOL),
                             ("capacity", *(books.types[g].id for g in need), site.id)))
     kw = sum(n * books.types[g].power_kw for g, n in need.items()) * site.pue
     room = float(books.headroom_min(d)[s, start])
     if kw > max(room, 0.0) + TOL:
         blocks.append(Block(Reason.POWER,
-                            f"needs {kw / 1000:,.3f} MW at {site.id}; "
-                            f"{max(room, 0.0) / 1000:,.3f} MW left",
+                            w("needs {mw} MW at {site}; {left} MW left", mw=f"{kw / 1000:,.3f}",
+                              site=site.id, left=f"{max(room, 0.0) / 1000:,.3f}"),
                             (kw - max(room, 0.0)) / kw, ("power", site.id)))
     share = public_share(inst, p.partner)
     opex = sum(n * books.types[g].opex_per_period for g, n in need.items()) * d * share
     budget = spec.policy.budget
-    for limit, spent, extra in ((budget.opex, led.opex_public, opex),
-                                (budget.capex, led.capex, capex),
-                                (budget.total, led.opex_public + led.capex, opex + capex)):
+    cur = budget.currency
+    for limit, spent, extra, line in (
+            (budget.opex, led.opex_public, opex, w("operating")),
+            (budget.capex, led.capex, capex, w("purchase")),
+            (budget.total, led.opex_public + led.capex, opex + capex, w("total"))):
         if limit is not None and spent + extra > limit + TOL + 1e-9 * limit:
             left = max(0.0, limit - spent)
             blocks.append(Block(Reason.BUDGET,
-                                f"costs {_n(extra)} {budget.currency} of public money; "
-                                f"{_n(left)} left", (spent + extra - limit) / extra,
+                                w("costs {cost} {cur} of public money; {left} {cur} left in "
+                                  "the {line} budget", cost=_n(extra), cur=cur, left=_n(left),
+                                  line=line), (spent + extra - limit) / extra,
                                 ("budget",)))
             break
     gp = size * d
@@ -211,19 +221,24 @@ def _placement(books: Books, p: Project, option: str, d: int, need: dict[int, fl
         slack = TOL * max(1.0, total)
         if a.id in lineage and held + gp > a.max_share * total + slack:
             blocks.append(Block(Reason.AREA_MAX_SHARE,
-                                f"{a.id} would hold {100 * (held + gp) / total:.1f} % of awarded "
-                                f"capacity, above its {100 * a.max_share:.0f} % cap",
+                                w("{area} would hold {share} % of awarded capacity, above its "
+                                  "{cap} % cap", area=a.id,
+                                  share=f"{100 * (held + gp) / total:.1f}",
+                                  cap=f"{100 * a.max_share:.0f}"),
                                 (held + gp - a.max_share * total) / gp, ("area", a.id)))
         if a.id not in lineage and held < a.min_share * total - slack:
             blocks.append(Block(Reason.AREA_MIN_SHARE,
-                                f"{a.id} would fall to {100 * held / total:.1f} % of awarded "
-                                f"capacity, below its {100 * a.min_share:.0f} % floor",
+                                w("{area} would fall to {share} % of awarded capacity, below "
+                                  "its {floor} % floor", area=a.id,
+                                  share=f"{100 * held / total:.1f}",
+                                  floor=f"{100 * a.min_share:.0f}"),
                                 (a.min_share * total - held) / gp, ("area", a.id)))
     for q in p.depends_on:
         run = led.runs.get(q)
         if run is not None and run[1] >= start:
-            blocks.append(Block(Reason.DEPENDENCY, f"{q}, which it depends on, ends in "
-                                                   f"{periods[run[1]]}", 1.0, ("project", q)))
+            blocks.append(Block(Reason.DEPENDENCY, w("{q}, which it depends on, ends in "
+                                                     "{period}", q=q, period=periods[run[1]]),
+                                1.0, ("project", q)))
     weight = inst.area_weight[p.area] * p.score * inst.start_factor(p, start)
     value = weight * (value_cfg if value_cfg is not None else size * d)
     return Placement(option, site.id, start, d,
@@ -261,10 +276,11 @@ def _closest(options: list[Placement]) -> Placement:
 
 def explain(instance: Instance, solution: Solution,
             shadow_prices: Iterable[dict[str, str]] | None = None,
-            gap: float | None = None) -> dict[str, Explanation]:
-    """An Explanation for every project `solution` leaves unfunded, in instance order."""
+            gap: float | None = None, lang: str = "en") -> dict[str, Explanation]:
+    """An Explanation for every project `solution` leaves unfunded, in instance order,
+    its sentences in `lang`."""
     ledger = build_ledger(instance, solution)
-    books = Books(instance, ledger)
+    books = Books(instance, ledger, Words(lang))
     prices = parse_shadow_prices(shadow_prices) if shadow_prices is not None else None
     out = {}
     for p in instance.projects:
@@ -276,40 +292,44 @@ def explain(instance: Instance, solution: Solution,
 def explain_project(books: Books, p: Project, prices: dict | None,
                     gap: float | None) -> Explanation:
     inst, led = books.instance, books.ledger
+    w = books.w
     periods = inst.periods
     options = placements(books, p)
     best = _closest(options) if options else None
-    closest = (f"{best.option} at {best.site} from {periods[best.start]}" if best else "")
+    closest = (w("{option} at {site} from {period}", option=best.option, site=best.site,
+                 period=periods[best.start]) if best else "")
     density = best.value / best.perf_gp if best and best.perf_gp > 0 else None
 
     def done(rule: Reason, text: str, details: tuple[str, ...] = ()) -> Explanation:
         base = Explanation(p.id, rule, tuple(sorted({b.rule for b in best.blocks} | {rule},
                                                     key=ORDER.get)) if best else (rule,),
-                           text, closest, density, details=details)
+                           text, closest, density, details=details,
+                           option=best.option if best else "",
+                           gpus=dict(best.gpus) if best else {})
         return how_far(books, p, base, best, prices, gap)
 
     funded_excluded = sorted(q for q in books.excluded_by.get(p.id, ()) if q in led.awards)
     if funded_excluded:
-        return done(Reason.EXCLUSION, f"It cannot run together with {', '.join(funded_excluded)}"
-                                      ", which is funded.")
+        return done(Reason.EXCLUSION, w("It cannot run together with {list}, which is funded.",
+                                        list=", ".join(funded_excluded)))
     unfunded_deps = [q for q in p.depends_on if q not in led.awards]
     if unfunded_deps:
-        return done(Reason.DEPENDENCY, f"It depends on {', '.join(unfunded_deps)}, which is not "
-                                       "funded.")
+        return done(Reason.DEPENDENCY, w("It depends on {list}, which is not funded.",
+                                         list=", ".join(unfunded_deps)))
     if not options:
         first, last = inst.window(p)
         fits = any(d <= last - first + 1 for _, d, *_ in _options(books, p))
         if not fits:
-            return done(Reason.WINDOW, f"Its run does not fit between {periods[first]} and "
-                                       f"{periods[last]}.")
-        return done(Reason.HOSTS, "No site can host the GPU types it asks for.")
+            return done(Reason.WINDOW, w("Its run does not fit between {first} and {last}.",
+                                         first=periods[first], last=periods[last]))
+        return done(Reason.HOSTS, w("No site can host the GPU types it asks for."))
     if not best.blocks:
         if best.value <= TOL:
-            return done(Reason.NO_VALUE, "It is worth nothing under the policy (its score or "
-                                         "its area's weight is zero).")
+            return done(Reason.NO_VALUE, w("It is worth nothing under the policy (its score "
+                                           "or its area's weight is zero)."))
         return done(Reason.NOT_CHOSEN,
-                    f"It fits beside the funded projects without breaking any rule ({closest}); "
-                    "the run stopped before adding it.")
+                    w("It fits beside the funded projects without breaking any rule "
+                      "({closest}); the run stopped before adding it.", closest=closest))
     rule = best.blocks[0].rule
     texts = {
         Reason.CAPACITY: "Its GPU types have no spare capacity at any site it can use in its "
@@ -320,4 +340,4 @@ def explain_project(books: Books, p: Project, prices: dict | None,
         Reason.AREA_MIN_SHARE: "Funding it would push another area below its minimum share.",
         Reason.DEPENDENCY: "A project it depends on ends too late for it to start in its window.",
     }
-    return done(rule, texts[rule], tuple(b.detail for b in best.blocks))
+    return done(rule, w(texts[rule]), tuple(b.detail for b in best.blocks))

@@ -1,7 +1,12 @@
 """allocation.xlsx: the report's tables for planners who work in spreadsheets.
 
-Sheets: summary, projects, allocation (GPUs by type, site and period), areas, and
-shadow_prices when the folder has them. Numbers are stored as numbers, rounded for
+Sheets: summary, projects, allocation (GPUs by type, site and period), areas,
+project_periods (each project's GPUs of each type per period), schedule (one row per
+funded project: run, site, GPUs per type, and its GPUs in each period), purchases
+(with lead times when the instance is known), budget and spending (budget lines and
+spending per period, with the instance), and shadow_prices when the folder has them.
+Every sheet has a bold, frozen header row with a filter, and columns as wide as their
+content (up to 60 characters). Numbers are stored as numbers, rounded for
 reading (GPU counts whole where they are, values and money to two decimals; the CSV
 files keep full precision); yes/no columns are booleans; every text cell is forced to
 be text, so a title such as "=HYPERLINK(…)" stays a string and is never evaluated as
@@ -79,9 +84,20 @@ def _sheet(wb, title: str, head: list[str], rows: list[list], widths: dict[int, 
     if rows:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(head))}{len(rows) + 1}"
     for c, name in enumerate(head, start=1):
-        width = (widths or {}).get(c - 1) or min(60, max(10, len(name) + 2))
+        longest = max((len(_shown(row[c - 1])) for row in rows[:500] if c - 1 < len(row)),
+                      default=0)
+        width = (widths or {}).get(c - 1) or min(60, max(8, len(name) + 2, longest + 2))
         ws.column_dimensions[get_column_letter(c)].width = width
     return ws
+
+
+def _shown(value) -> str:
+    """Roughly what a cell shows, for its column's width."""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return "" if value is None else str(value)
 
 
 def render_xlsx(r: Report, folder: ResultsFolder, available: dict | None = None) -> bytes:
@@ -118,8 +134,7 @@ def render_xlsx(r: Report, folder: ResultsFolder, available: dict | None = None)
                if c in _PROJECT_CELLS and _PROJECT_CELLS[c][1]}
     formats[len(cols) + 4] = "0.00"
     _sheet(wb, "projects", [*cols, "kept_out_by", "why", "details", "distance",
-                            "value_ratio"], rows, widths={1: 44, 2: 30, 17: 60, 18: 60},
-           formats=formats)
+                            "value_ratio"], rows, formats=formats)
     use: dict[tuple[str, str, str], float] = defaultdict(float)
     for a in folder.allocation:
         use[(a["gpu_type"], a["site"], a["period"])] += number(a["gpus"])
@@ -134,13 +149,12 @@ def render_xlsx(r: Report, folder: ResultsFolder, available: dict | None = None)
         rows = [[g, s, t, _count(use[(g, s, t)])] for g, s, t in keys]
         head = ["gpu_type", "site", "period", "gpus"]
     _sheet(wb, "allocation", head, rows, formats={3: COUNT, 4: COUNT})
-    rows = [[a.id, a.name, a.funded, a.projects, _amount(a.perf_requested),
-             _amount(a.perf_awarded), _amount(a.perf_gpu_periods), a.share, a.min_share,
-             a.max_share, a.standing] for a in r.areas]
-    _sheet(wb, "areas", ["area", "name", "funded_projects", "projects", "perf_gpus_requested",
-                         "perf_gpus_awarded", "perf_gpu_periods", "share", "min_share", "max_share",
-                         "standing"], rows,
-           formats={4: AMOUNT, 5: AMOUNT, 6: AMOUNT, 7: "0.0%", 8: "0.0%", 9: "0.0%"})
+    _areas_sheet(wb, r)
+    _project_periods_sheet(wb, r, folder)
+    _schedule_sheet(wb, r, folder)
+    _purchases_sheet(wb, r, folder)
+    if r.budget is not None:
+        _budget_sheets(wb, r.budget)
     if folder.shadow_prices is not None:
         head = (list(folder.shadow_prices[0].keys()) if folder.shadow_prices
                 else list(REQUIRED_COLUMNS[SHADOW_PRICES]))
@@ -151,3 +165,101 @@ def render_xlsx(r: Report, folder: ResultsFolder, available: dict | None = None)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _areas_sheet(wb, r: Report) -> None:
+    spend = {a.area: a for a in r.budget.areas} if r.budget is not None else {}
+    rows = []
+    for a in r.areas:
+        row = [a.id, a.name, a.funded, a.projects, _amount(a.perf_requested),
+               _amount(a.perf_awarded), _amount(a.perf_gpu_periods), a.share, a.min_share,
+               a.max_share, a.standing]
+        if r.budget is not None:
+            s = spend.get(a.id)
+            row += [_amount(s.opex_public) if s else None, _amount(s.cofunding) if s else None]
+        rows.append(row)
+    head = ["area", "name", "funded_projects", "projects", "perf_gpus_requested",
+            "perf_gpus_awarded", "perf_gpu_periods", "share", "min_share", "max_share",
+            "standing"]
+    if r.budget is not None:
+        head += ["opex_public", "cofunding"]  # top-level areas, sub-areas included
+    _sheet(wb, "areas", head, rows, formats={4: AMOUNT, 5: AMOUNT, 6: AMOUNT, 7: "0.0%",
+                                             8: "0.0%", 9: "0.0%", 11: AMOUNT, 12: AMOUNT})
+
+
+def _held(folder: ResultsFolder) -> dict[tuple[str, str, str], dict[str, float]]:
+    """(project, type, site) → period → GPUs, from allocation.csv."""
+    out: dict[tuple[str, str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for a in folder.allocation:
+        out[(a["project"], a["gpu_type"], a["site"])][a["period"]] += number(a["gpus"])
+    return out
+
+
+def _project_periods_sheet(wb, r: Report, folder: ResultsFolder) -> None:
+    held = _held(folder)
+    order = {p["project"]: k for k, p in enumerate(folder.projects)}
+    keys = sorted(held, key=lambda k: (order.get(k[0], len(order)), k))
+    rows = [[p, g, s, *(_count(held[(p, g, s)].get(t, 0.0)) for t in r.periods)]
+            for p, g, s in keys]
+    _sheet(wb, "project_periods", ["project", "gpu_type", "site", *r.periods], rows,
+           formats={k: COUNT for k in range(3, 3 + len(r.periods))})
+
+
+def _schedule_sheet(wb, r: Report, folder: ResultsFolder) -> None:
+    """One row per funded project: its run and GPUs per type, then its GPUs held in each
+    period (shaded where it runs: a Gantt chart in cells)."""
+    from openpyxl.styles import PatternFill
+
+    held = _held(folder)
+    types = [t.id for t in r.types]
+    per_type: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    per_period: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for (p, g, _s), by in held.items():
+        per_type[p][g] = max(per_type[p][g], max(by.values(), default=0.0))
+        for t, n in by.items():
+            per_period[p][t] += n
+    index = {t: k for k, t in enumerate(r.periods)}
+    rows = []
+    for p in r.funded:
+        pid = p["project"]
+        runs = (index[p["end"]] - index[p["start"]] + 1
+                if p["start"] in index and p["end"] in index else None)
+        rows.append([pid, p["title"], p["area"], p["site"], p["configuration"], p["start"],
+                     p["end"], runs, *(_count(per_type[pid].get(g)) or None for g in types),
+                     *(_count(per_period[pid].get(t)) or None for t in r.periods)])
+    head = ["project", "title", "area", "site", "configuration", "start", "end", "periods",
+            *types, *r.periods]
+    first_period = 8 + len(types)
+    ws = _sheet(wb, "schedule", head, rows,
+                formats={k: COUNT for k in range(8, len(head))})
+    fill = PatternFill("solid", fgColor="9DB7D5")
+    for row in ws.iter_rows(min_row=2, min_col=first_period + 1, max_col=len(head)):
+        for cell in row:
+            if cell.value:
+                cell.fill = fill
+    ws.freeze_panes = "B2"
+
+
+def _purchases_sheet(wb, r: Report, folder: ResultsFolder) -> None:
+    lead = {}
+    if r.timeline is not None:
+        lead = {(a.option, a.gpu_type, a.site, a.period): a.lead_periods
+                for a in r.timeline.arrivals if a.source == "purchase"}
+    rows = [[b.get("option", ""), b.get("gpu_type", ""), b.get("site", ""), b.get("period", ""),
+             _count(number(b.get("units"))), _amount(number(b.get("cost"))),
+             lead.get((b.get("option"), b.get("gpu_type"), b.get("site"), b.get("period")))]
+            for b in folder.purchases]
+    _sheet(wb, "purchases", ["option", "gpu_type", "site", "arrives", "units", "cost",
+                             "lead_periods"], rows, formats={4: COUNT, 5: AMOUNT, 6: "0"})
+
+
+def _budget_sheets(wb, b) -> None:
+    rows = [[x.key, b.currency, _amount(x.limit), _amount(x.used), _amount(x.slack),
+             x.share_used] for x in b.lines]
+    rows += [["cofunding", b.currency, None, _amount(b.cofunding), None, None]]
+    _sheet(wb, "budget", ["line", "currency", "limit", "used", "slack", "share_used"], rows,
+           formats={2: AMOUNT, 3: AMOUNT, 4: AMOUNT, 5: "0.0%"})
+    rows = [[p.period, _amount(p.capex), _amount(p.opex_public), _amount(p.public),
+             _amount(p.cofunding)] for p in b.periods]
+    _sheet(wb, "spending", ["period", "capex", "opex_public", "public_total", "cofunding"], rows,
+           formats={1: AMOUNT, 2: AMOUNT, 3: AMOUNT, 4: AMOUNT})
