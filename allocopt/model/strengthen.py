@@ -10,10 +10,10 @@ every allocation with z ∈ {0, 1} meets
 while the LP relaxation of the aggregated row alone lets a fraction of z carry a whole
 request's GPUs. The rows cut off no allocation, so the relaxation with them is still a
 relaxation of the model: its optimum is a bound on every allocation, and on the
-national instances it is 0.6-2.3 times closer to the optimum than the model's own LP
-(benchmarks/README.md, "The default against CBC"). The model itself stays as
-it is (its rows, golden files and CP-SAT's presolve were measured without these), and
-`strengthened` is what the default solve asks the LP-relaxation service to bound.
+national instances (seeds 0-4) it brings the LP bound 1.1-2.6 times closer to the
+LP-core start's allocation (benchmarks/README.md, "The default against CBC"). The
+model itself stays as it is (its rows, golden files and CP-SAT's presolve were
+measured without these); `strengthened` is what the LP-core start bounds.
 """
 
 from __future__ import annotations

@@ -315,7 +315,9 @@ def _core_start(run: _Run) -> tuple[dict, np.ndarray | None]:
                       threads=options.threads, seed=options.seed, stop=options.stop,
                       prove_gap=options.gap)
     figures = {"method": "lp-core", "objective": core.objective,
-               "lp_objective": core.lp_objective, "bound": core.bound,
+               "lp_objective": core.lp_objective,
+               "bound": core.bound if core.bound is not None and np.isfinite(core.bound)
+               else None,
                "seconds": round(core.lp_s + core.core_s, 3),
                "forced_projects": core.forced_projects, "free_columns": core.free_columns,
                "used": core.usable, "proven": core.proven(options.gap, options.abs_gap)}
