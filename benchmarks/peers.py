@@ -13,9 +13,15 @@ default (SCIP).
 
 Contenders
 ----------
+- `allocopt-default`: what `allocopt solve FILE --time-limit L --gap G --threads N`
+  runs once the file is loaded: `run_policy` with `backend="auto"` and `start="auto"`
+  and the command's deadline, so auto's choice, its seeded start (the LP-core start for
+  national all-integer weighted models), the LP bound and verification are all in it.
+  build_s is the build, solve_s everything else of that call: build_s + solve_s is the
+  whole call's wall time (the file's loading and the folder's writing excluded).
 - `allocopt-scip`, `allocopt-highs`, `allocopt-cpsat`: `allocopt.solve(instance, backend)` —
   build_s is the library's `build_program`, solve_s the backend's wall time (model
-  hand-over included);
+  hand-over included; a seeded start's own time excluded);
   every allocation is verified by the library before it is counted.
 - `pulp-cbc`: the naive model below, written term by term in PuLP and solved by the CBC
   that PuLP bundles. Its status is CBC's own (the first line of CBC's solution file),
@@ -92,7 +98,9 @@ import argparse
 import json
 import math
 import os
+import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,10 +122,12 @@ SIZES: dict[str, dict[str, Any]] = {
     "large": {"projects": 20_000, "gpus": 100_000, "types": 10, "sites": 5, "periods": 12,
               "time_limit": 120.0},
 }
-ALLOCOPT = ("allocopt-scip", "allocopt-highs", "allocopt-cpsat")
+ALLOCOPT = ("allocopt-default", "allocopt-scip", "allocopt-highs", "allocopt-cpsat")
 PEERS = ("pulp-cbc", "pywraplp-scip")
 CONTENDERS = (*ALLOCOPT, *PEERS, "lp-limit")
 BASELINE = "allocopt-scip"
+# `--seeds`: the default command against the naive peer, seed by seed.
+SEEDS_CONTENDERS = ("allocopt-default", "pulp-cbc")
 
 
 # ---------------------------------------------------------------------------------------
@@ -505,6 +515,35 @@ def _run_allocopt(cfg: dict, instance, backend: str) -> dict:
             "rows": program.num_rows, "note": note}
 
 
+def _run_default(cfg: dict, instance) -> dict:
+    """The default command's solve (module docstring): auto backend and start, the
+    command's deadline, the LP bound and verification, timed as one call."""
+    from allocopt.backends import SolveOptions
+    from allocopt.model import build_program
+    from allocopt.solving.pipeline import run_policy
+
+    started = time.monotonic()
+    options = SolveOptions(time_limit_s=cfg["time_limit"], gap=cfg["gap"],
+                           threads=cfg["threads"], deadline=started + cfg["time_limit"])
+    solution = run_policy(instance, options=options)
+    whole_s = time.monotonic() - started
+    program = build_program(instance)  # sizes only, untimed
+    stages = {s["stage"]: s["s"] for s in solution.figures["time"]["stages"]}
+    start = solution.figures.get("start")
+    note = (f"verified; {len(solution.awards)} funded; auto: {solution.backend}"
+            + (f" + {start['method']} start {start['seconds']:.1f} s" if start else "")
+            + f", its solve {stages.get('solve', 0.0):.1f} s")
+    if not solution.status.has_solution:
+        note = f"no allocation ({solution.message})" if solution.message else "no allocation"
+    lp_gap = solution.root_gap
+    if lp_gap is not None:
+        note += f"; {100 * lp_gap:.3f} % below the LP bound"
+    return {"status": solution.status.value, "objective": solution.objective,
+            "bound": solution.bound, "gap": solution.gap, "build_s": solution.build_s,
+            "solve_s": whole_s - solution.build_s, "vars": len(program.columns),
+            "rows": program.num_rows, "lp_bound": solution.lp_bound, "note": note}
+
+
 def _run_lp(cfg: dict, instance) -> dict:
     from allocopt.backends.glop import lp_relaxation_bound
     from allocopt.model import build_program
@@ -621,7 +660,8 @@ def worker(name: str, cfg: dict, result_path: str) -> None:
 
     instance = _instance(cfg)
     base = _maxrss_mib(resource.RUSAGE_SELF)
-    runners = {"allocopt-scip": lambda: _run_allocopt(cfg, instance, "scip"),
+    runners = {"allocopt-default": lambda: _run_default(cfg, instance),
+               "allocopt-scip": lambda: _run_allocopt(cfg, instance, "scip"),
                "allocopt-highs": lambda: _run_allocopt(cfg, instance, "highs"),
                "allocopt-cpsat": lambda: _run_allocopt(cfg, instance, "cpsat"),
                "pulp-cbc": lambda: _run_pulp(cfg, instance),
@@ -772,7 +812,12 @@ def main() -> None:
                         help="kill a worker after this wall time (default: 3 x limit + 300 s)")
     parser.add_argument("--gap", type=float, default=1e-4)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
+    seeds = parser.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, default=0)
+    seeds.add_argument("--seeds", type=int, nargs="+",
+                       help="run every contender on each of these generator seeds, then "
+                            "print allocopt-default's time over pulp-cbc's per seed and "
+                            f"their median (contenders by default: {', '.join(SEEDS_CONTENDERS)})")
     parser.add_argument("--contenders", nargs="*", choices=CONTENDERS)
     parser.add_argument("--peer-shares", choices=("horizon", "monthly"), default="horizon")
     parser.add_argument("--check", action="store_true",
@@ -793,18 +838,37 @@ def main() -> None:
             cfg[key] = getattr(args, key)
     if args.time_limit is not None:
         cfg["time_limit"] = args.time_limit
-    cfg.update(seed=args.seed, gap=args.gap, threads=args.threads,
+    cfg.update(gap=args.gap, threads=args.threads,
                build_limit=args.build_limit or cfg["time_limit"],
                peer_shares=args.peer_shares)
     kill_after = args.kill_after or 3 * cfg["time_limit"] + 300
-    contenders = args.contenders or list(CONTENDERS)
+    default_contenders = SEEDS_CONTENDERS if args.seeds else CONTENDERS
+    contenders = args.contenders or list(default_contenders)
+    log_dir = Path(args.logs) if args.logs else Path(tempfile.mkdtemp(prefix="peers-"))
+    log_dir.mkdir(parents=True, exist_ok=True)
+    by_seed = {}
+    for seed in args.seeds or [args.seed]:
+        seed_dir = log_dir / f"seed-{seed}" if args.seeds else log_dir
+        seed_dir.mkdir(parents=True, exist_ok=True)
+        by_seed[seed] = run_seed(label, {**cfg, "seed": seed}, contenders, kill_after,
+                                 seed_dir)
+    if args.check:
+        print(check_embedding({**cfg, "seed": args.seed}))
+    if args.seeds:
+        print_seed_ratios(by_seed, cfg["gap"])
+    if not args.logs:
+        shutil.rmtree(log_dir)
+
+
+def run_seed(label: str, cfg: dict, contenders: list[str], kill_after: float,
+             log_dir: Path) -> dict[str, dict]:
+    """Every contender on the instance of `cfg["seed"]`, one after the other; prints the
+    header (the machine's load average at its start) and the table."""
     print(f"# peers.py --{label}: {cfg['projects']:,} projects, {cfg['gpus']:,} GPUs, "
           f"{cfg['types']} types, {cfg['sites']} sites, {cfg['periods']} periods, seed "
           f"{cfg['seed']}; limit {cfg['time_limit']:g} s, gap {cfg['gap']:g}, threads "
           f"{cfg['threads']} (SCIP: 1); peer shares: {cfg['peer_shares']}")
-    print(f"# {machine()}; {time.strftime('%Y-%m-%d %H:%M')}", flush=True)
-    log_dir = Path(args.logs) if args.logs else Path(tempfile.mkdtemp(prefix="peers-"))
-    log_dir.mkdir(parents=True, exist_ok=True)
+    print(f"# {machine()}; {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC", flush=True)
     results = {name: run_contender(name, cfg, kill_after, log_dir) for name in contenders}
     print_table(results)
     print("# _x columns: this row / allocopt-scip (build time, solve time, gap, objective, "
@@ -813,12 +877,45 @@ def main() -> None:
           "optimum is >= allocopt's; a peer bound also bounds allocopt's optimum.")
     print("# peak_MiB: worker + solver subprocess peaks (sum; a killed worker: its largest "
           "process, from wait4); base_MiB: the worker after generating the instance.")
-    if args.check:
-        print(check_embedding(cfg))
-    if not args.logs:
-        for path in log_dir.iterdir():
-            path.unlink()
-        log_dir.rmdir()
+    print(f"# after: load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}",
+          flush=True)
+    return results
+
+
+def _proved(r: dict, gap: float) -> bool:
+    return (r.get("status") == "optimal" and r.get("gap") is not None
+            and r["gap"] <= gap * (1 + 1e-9))
+
+
+def print_seed_ratios(by_seed: dict[int, dict[str, dict]], gap: float) -> None:
+    """Per seed: allocopt-default's whole call against pulp-cbc's solve (its build
+    excluded) and build + solve against build + solve; then the medians. A time that
+    did not prove the gap is marked '>' (a lower bound on the time to it)."""
+    print(f"# --seeds: time to a proven {100 * gap:g} %: allocopt-default (the whole call, "
+          "build included) against pulp-cbc (its solve; with builds: both build + solve)")
+    print(f"{'seed':>4} {'default_s':>10} {'cbc_s':>9} {'default/cbc':>11} {'cbc/default':>11} "
+          f"{'with builds':>11}  proven")
+    ratios, speedups, with_builds = [], [], []
+    for seed, results in by_seed.items():
+        ours, cbc = results.get("allocopt-default", {}), results.get("pulp-cbc", {})
+        if ours.get("solve_s") is None or cbc.get("solve_s") is None:
+            print(f"{seed:>4}  (a contender has no time: {ours.get('status')}, "
+                  f"{cbc.get('status')})")
+            continue
+        ours_s = ours["build_s"] + ours["solve_s"]
+        cbc_s = cbc["solve_s"]
+        ratios.append(ours_s / cbc_s)
+        speedups.append(cbc_s / ours_s)
+        with_builds.append((cbc["build_s"] + cbc_s) / ours_s)
+        mark = {True: "", False: ">"}
+        print(f"{seed:>4} {mark[_proved(ours, gap)]:>1}{ours_s:>9.2f} "
+              f"{mark[_proved(cbc, gap)]:>1}{cbc_s:>8.2f} {ratios[-1]:>11.3f} "
+              f"{speedups[-1]:>11.2f} {with_builds[-1]:>11.2f}  "
+              f"default {_proved(ours, gap)}, cbc {_proved(cbc, gap)}")
+    if ratios:
+        print(f"median {'':>20} {statistics.median(ratios):>11.3f} "
+              f"{statistics.median(speedups):>11.2f} {statistics.median(with_builds):>11.2f}"
+              f"  ({len(ratios)} seeds; worst cbc/default {min(speedups):.2f})")
 
 
 if __name__ == "__main__":

@@ -120,7 +120,8 @@ def schema() -> None:
               help="Seed the solver with an allocation from the LP relaxation (weighted "
                    "policy): 'lp' rounds it; 'core' solves a smaller MILP that keeps the "
                    "projects it funds (HiGHS; up to 10 s or a third of the time left); "
-                   "'auto' takes 'core' for SCIP and HiGHS above 3,000 integer columns.")
+                   "'auto' takes 'core' for SCIP and HiGHS above 3,000 integer columns, "
+                   "'lp' above 20,000.")
 @click.option("--verbose", "-v", is_flag=True, help="Stream the solver's log.")
 @click.option("--progress/--no-progress", default=None,
               help="Show elapsed time, incumbent, bound and gap on standard error while "

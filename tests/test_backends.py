@@ -365,3 +365,19 @@ def test_lp_rounding_after_a_two_thread_highs_solve():
     rounded = round_lp(instance, build_program(instance))
     assert rounded.violations == []
     assert 0 < rounded.objective <= solved.objective + 1e-9
+
+
+def test_auto_seeds_national_models_with_the_core_and_larger_ones_by_lp_rounding():
+    """All-integer weighted models: no start up to the HiGHS size, the LP-core start up
+    to AUTO_CORE_MAX_COLUMNS, LP rounding above (benchmarks/README.md, "Defaults")."""
+    from allocopt.backends import AUTO_CORE_MAX_COLUMNS, AUTO_HIGHS_MAX_COLUMNS, Choice, choose
+
+    if REGISTRY["highs"].version() is None:
+        pytest.skip("the seeded starts need HiGHS")
+    assert choose("auto", "auto", AUTO_HIGHS_MAX_COLUMNS, True, True) == Choice("scip", None)
+    assert choose("auto", "auto", AUTO_HIGHS_MAX_COLUMNS + 1, True, True) == Choice("scip",
+                                                                                  "core")
+    assert choose("auto", "auto", AUTO_CORE_MAX_COLUMNS, True, True).start == "core"
+    assert choose("auto", "auto", AUTO_CORE_MAX_COLUMNS + 1, True, True) == Choice("scip", "lp")
+    assert choose("auto", None, AUTO_CORE_MAX_COLUMNS + 1, True, True).start is None
+    assert choose("cpsat", "auto", AUTO_CORE_MAX_COLUMNS + 1, True, True).start is None

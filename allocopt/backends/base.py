@@ -55,7 +55,9 @@ class SolveOptions:
     `time.monotonic()` instant) is the whole command's, and every call made under these
     options ends by it. `progress`, when set, is called (from the solver's thread, at
     most about 10 times a second) whenever the solver learns a new incumbent or bound,
-    and once more with the final answer."""
+    and once more with the final answer. `target`, when set, lets a solver stop at its
+    first allocation worth at least that much (a maximisation), proven or not: HiGHS's
+    `objective_target`; the other backends ignore it."""
 
     time_limit_s: float | None = None
     gap: float = DEFAULT_GAP
@@ -69,6 +71,7 @@ class SolveOptions:
     memory_limit_mb: float | None = None
     progress: Callable[[Progress], None] | None = None
     deadline: float | None = None
+    target: float | None = None
 
     def remaining_s(self) -> float | None:
         """Seconds left before the deadline (never negative), None without one."""

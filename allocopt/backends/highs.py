@@ -109,6 +109,8 @@ class HighsBackend(Backend):
             h.setOptionValue("mip_abs_gap", float(options.abs_gap))
         if options.time_limit_s is not None:
             h.setOptionValue("time_limit", float(options.time_limit_s))
+        if options.target is not None and mip:
+            h.setOptionValue("objective_target", float(options.target))
         passed = h.passModel(
             n, a.shape[0], a.nnz, _ROWWISE, _MAXIMIZE if program.maximize else _MINIMIZE, 0.0,
             cols.objective.astype(np.float64), cols.lower.astype(np.float64),

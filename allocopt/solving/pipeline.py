@@ -16,6 +16,7 @@ from allocopt.backends import (
     choose,
     get_backend,
 )
+from allocopt.backends.base import settle
 from allocopt.backends.relaxation import lp_bound
 from allocopt.clock import Stopwatch, with_deadline
 from allocopt.errors import (
@@ -101,6 +102,13 @@ class _Run:
     build_s: float
     watch: Stopwatch
     figures: dict = field(default_factory=dict)
+    # A seeded start already proven within the gaps (the core start's strengthened LP
+    # bound): the answer, no solver run. Otherwise its reduced-cost fixing, if any:
+    # the program the solver gets (the same columns, tighter bounds) and the bound the
+    # start proved, which caps the solver's.
+    proven: Result | None = None
+    fixed: Program | None = None
+    bound_cap: float | None = None
 
 
 def _run_weighted(run: _Run) -> Solution:
@@ -109,8 +117,7 @@ def _run_weighted(run: _Run) -> Solution:
     columns = len(run.program.columns)
     if run.start is not None and columns:
         with run.watch.stage(f"start ({run.start})"):
-            run.figures["start"], hint = _seeded_start(run.start, run.instance, run.program,
-                                                       run.options)
+            run.figures["start"], hint = _seeded_start(run, run.start)
         if hint is not None:
             run.options = replace(run.options, hint=hint)
     relaxation = None
@@ -183,16 +190,33 @@ def run_policy(instance: Instance, policy: str | None = None, *,
 
 
 def _weighted_result(run: _Run) -> tuple[Result, Program, dict]:
-    """The weighted program solved as it is, by the chosen backend."""
+    """The weighted program solved by the chosen backend: as it is, or with the columns
+    a seeded start's reduced-cost fixing fixed (`allocopt.solving.fixing`: the same
+    optimum, and a bound that holds for the whole program), or not at all when the
+    start is already proven within the gaps."""
+    if run.proven is not None:
+        return settle(run.proven, run.options), run.program, {}
+    program = run.fixed if run.fixed is not None else run.program
     try:
-        result = get_backend(run.backend).solve(run.program, run.options)
+        result = get_backend(run.backend).solve(program, run.options)
     except Unsupported as refusal:
         if not run.auto or refusal.feature != Feature.FRACTIONAL_COEFFICIENTS:
             raise
         # CP-SAT refuses coefficients it cannot scale exactly: SCIP takes them.
         run.backend = "scip"
-        result = get_backend(run.backend).solve(run.program, run.options)
-    return result, run.program, {}
+        result = get_backend(run.backend).solve(program, run.options)
+    return _capped(result, run), run.program, {}
+
+
+def _capped(result: Result, run: _Run) -> Result:
+    """A solve of the fixed program, its bound stated for the whole program: at least the
+    start's value (module docstring of `allocopt.solving.fixing`) and at most the
+    start's own proven bound; the status settled again against the gaps."""
+    if run.bound_cap is None or result.bound is None or not result.status.has_solution:
+        return result
+    start = run.figures["start"]["objective"]
+    bound = min(max(result.bound, start), run.bound_cap)
+    return settle(replace(result, bound=bound), run.options)
 
 
 def _staged_result(run: _Run) -> tuple[Result, Program, dict]:
@@ -257,17 +281,15 @@ def _time_figures(limit_s: float | None, watch: Stopwatch, solution: Solution) -
             **solution.figures.get("time", {})}
 
 
-def _seeded_start(start: str, instance: Instance, program: Program,
-                  options: SolveOptions) -> tuple[dict, np.ndarray | None]:
+def _seeded_start(run: _Run, start: str) -> tuple[dict, np.ndarray | None]:
     """What a starting allocation was worth (for summary.json) and its column values
     when it passed verify. 'lp': `allocopt.solving.starts.rounding`; 'core':
-    `allocopt.solving.starts.core`, within 10 s or a third of the time limit, to half the
-    solve's gap."""
+    `_core_start`."""
     if start == "lp":
         from allocopt.solving.starts.rounding import round_lp
 
         try:
-            rounded = round_lp(instance, program)
+            rounded = round_lp(run.instance, run.program)
         except NoRelaxation as exc:  # an infeasible instance: the solve says why
             return {"method": "lp-rounding", "used": False, "reason": str(exc)}, None
         used = not rounded.violations
@@ -275,17 +297,47 @@ def _seeded_start(start: str, instance: Instance, program: Program,
                  "lp_objective": rounded.lp_objective,
                  "seconds": round(rounded.lp_s + rounded.rounding_s, 3), "used": used},
                 rounded.values if used else None)
+    return _core_start(run)
+
+
+def _core_start(run: _Run) -> tuple[dict, np.ndarray | None]:
+    """`allocopt.solving.starts.core`, within 10 s or a third of the time limit, to half
+    the solve's gap, stopping at an allocation its strengthened LP bound proves within
+    the gap. Proven: `run.proven` is the answer. Otherwise the solver gets the program
+    with the columns reduced-cost fixing fixes against the start (`run.fixed`)."""
+    from allocopt.solving.fixing import reduced_cost_fixing
     from allocopt.solving.starts.core import core_start
 
+    options = run.options
     left = options.limit_s()
     budget = 10.0 if left is None else min(10.0, left / 3)
-    core = core_start(instance, program, time_limit_s=budget, gap=options.gap / 2,
-                      threads=options.threads, seed=options.seed, stop=options.stop)
-    return ({"method": "lp-core", "objective": core.objective,
-             "lp_objective": core.lp_objective, "seconds": round(core.lp_s + core.core_s, 3),
-             "forced_projects": core.forced_projects, "free_columns": core.free_columns,
-             "used": core.usable},
-            core.values if core.usable else None)
+    core = core_start(run.instance, run.program, time_limit_s=budget, gap=options.gap / 2,
+                      threads=options.threads, seed=options.seed, stop=options.stop,
+                      prove_gap=options.gap)
+    figures = {"method": "lp-core", "objective": core.objective,
+               "lp_objective": core.lp_objective,
+               "bound": core.bound if core.bound is not None and np.isfinite(core.bound)
+               else None,
+               "seconds": round(core.lp_s + core.core_s, 3),
+               "forced_projects": core.forced_projects, "free_columns": core.free_columns,
+               "used": core.usable, "proven": core.proven(options.gap, options.abs_gap)}
+    if not core.usable:
+        return figures, None
+    if figures["proven"]:
+        # The chosen backend is named (summary.json's `backend`), though it had nothing
+        # left to do: the start (HiGHS) found the allocation, its LP proved it.
+        run.proven = Result(Status.OPTIMAL, core.objective, core.bound, core.values, 0.0,
+                            run.backend,
+                            message=f"the LP-core start (HiGHS), proven within the gap by the "
+                                    f"strengthened LP bound; {run.backend} was not run")
+        return figures, core.values
+    if core.bound_duals is not None and np.isfinite(core.bound):
+        run.bound_cap = core.bound
+        fixing = reduced_cost_fixing(core.bound_program, core.bound_duals, core.objective)
+        figures["fixed_columns"] = fixing.fixed
+        if fixing.tightened:
+            run.fixed = fixing.bounds_for(run.program)
+    return figures, core.values
 
 
 def _solve_empty(program: Program, backend: str, wall_s: float) -> Result:

@@ -16,6 +16,13 @@ of what such an allocation looks like, so this start solves a smaller MILP aroun
    row of the whole model (the core only tightens bounds), and is decoded and
    re-checked by `allocopt.verify` before it is handed to the solver as
    `SolveOptions.hint`.
+4. With `prove_gap`, the LP relaxation of `allocopt.model.strengthen.strengthened`
+   (the same allocations, one size-link row per size column) is solved first: its
+   dual objective B (`allocopt.solving.fixing.dual_bound`, D(y) at its duals) bounds
+   every allocation of the whole model. The core's solve then stops at
+   its first allocation worth B / (1 + prove_gap) (`SolveOptions.target`), which B
+   alone proves within that gap of the whole model's optimum: `CoreStart.proven`, and
+   the solve that asked for the start need not run its solver at all.
 
 It is a heuristic: the core may miss the optimum (a funded project the optimum drops,
 a column priced out), and the whole model's solve still decides and proves the answer.
@@ -35,6 +42,8 @@ from allocopt.defaults import DEFAULT_GAP
 from allocopt.errors import BackendError
 from allocopt.instance import Instance
 from allocopt.model.program import Program, Rule, VarKind
+from allocopt.model.strengthen import strengthened
+from allocopt.solving.fixing import dual_bound
 from allocopt.status import Status
 
 #: A project counts as funded whole by the LP when its options add up to this.
@@ -59,10 +68,22 @@ class CoreStart:
     violations: list = field(default_factory=list)
     lp_s: float = 0.0
     core_s: float = 0.0
+    bound: float | None = None
+    bound_duals: np.ndarray | None = None
+    bound_program: Program | None = None
 
     @property
     def usable(self) -> bool:
         return self.values is not None and not self.violations
+
+    def proven(self, gap: float, abs_gap: float | None = None) -> bool:
+        """True when the strengthened LP's bound (`bound`, step 4) proves this verified
+        allocation within `gap` (and `abs_gap`) of the whole model's optimum."""
+        if not self.usable or self.bound is None or self.objective is None:
+            return False
+        room = self.bound - self.objective
+        return (room <= gap * abs(self.objective) * (1 + 1e-9) + 1e-9
+                and (abs_gap is None or room <= abs_gap + 1e-9))
 
 
 def core_program(program: Program, lp_values: np.ndarray, row_duals: np.ndarray,
@@ -97,12 +118,15 @@ def core_program(program: Program, lp_values: np.ndarray, row_duals: np.ndarray,
 def core_start(instance: Instance, program: Program, time_limit_s: float = 10.0,
                gap: float = DEFAULT_GAP / 2, threads: int = 1, seed: int = 0,
                reduced_cost: float = REDUCED_COST,
-               stop: threading.Event | None = None) -> CoreStart:
+               stop: threading.Event | None = None,
+               prove_gap: float | None = None) -> CoreStart:
     """A verified starting allocation from the LP's core (module docstring); HiGHS
     solves both the LP (for its duals) and the core, the core to `gap` of its own bound.
     `solve` asks for half its own gap, leaving the other half for the distance between
     the core's bound and the whole model's (default: half the default gap). `stop`
-    (Ctrl-C) ends the core's solve with what it has."""
+    (Ctrl-C) ends the core's solve with what it has. With `prove_gap` (step 4) the
+    strengthened LP is solved too, its bound, duals and program kept in the answer,
+    and the core stops at the first allocation that bound proves within `prove_gap`."""
     from allocopt.model.decode import decode
 
     if REGISTRY["highs"].version() is None:
@@ -115,19 +139,32 @@ def core_start(instance: Instance, program: Program, time_limit_s: float = 10.0,
     if lp.status is not Status.OPTIMAL or lp.values is None or lp.row_duals is None:
         # No LP optimum (an infeasible instance): no start; the solve itself says why.
         return CoreStart(None, None, None, 0, 0, lp.status, lp_s=lp_s)
+    bound = target = duals = tight = None
+    if prove_gap is not None:
+        tight = strengthened(program)
+        strong = relax(tight, duals=True, prefer="highs", threads=threads, seed=seed)
+        if strong.status is Status.OPTIMAL and strong.row_duals is not None:
+            # The bound from the duals, D(y), holds whatever the LP's tolerances were.
+            bound, duals = dual_bound(tight, strong.row_duals)[0], strong.row_duals
+            # Allocopt's gap is over the allocation's value: B − z ≤ gap · z.
+            target = (bound / (1.0 + prove_gap) * (1.0 + 1e-12)
+                      if program.maximize and np.isfinite(bound) else None)
+        lp_s = time.perf_counter() - started
     core, forced = core_program(program, lp.values, lp.row_duals, float(lp.objective),
                                 reduced_cost)
     free = int(np.count_nonzero(core.columns.upper > core.columns.lower))
     answer = highs.solve(core, SolveOptions(time_limit_s=time_limit_s, gap=gap,
-                                            threads=threads, seed=seed, stop=stop))
+                                            threads=threads, seed=seed, stop=stop,
+                                            target=target))
     core_s = time.perf_counter() - started - lp_s
+    kept = {"bound": bound, "bound_duals": duals, "bound_program": tight}
     if not answer.status.has_solution:
         return CoreStart(None, None, float(lp.objective), forced, free, answer.status,
-                         lp_s=lp_s, core_s=core_s)
+                         lp_s=lp_s, core_s=core_s, **kept)
     values = answer.values.copy()
     integer = program.columns.integer
     values[integer] = np.round(values[integer])
     objective = float(program.columns.objective @ values)
     solution = decode(instance, program, replace(answer, objective=objective, values=values))
     return CoreStart(values, objective, float(lp.objective), forced, free, answer.status,
-                     violations=solution.verify(instance), lp_s=lp_s, core_s=core_s)
+                     violations=solution.verify(instance), lp_s=lp_s, core_s=core_s, **kept)
