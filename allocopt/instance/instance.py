@@ -44,6 +44,50 @@ class Instance:
         return Instance(spec=checked.spec, source=self.source, origins=self.origins,
                         fingerprint=self.sha256)
 
+    # Edits: each returns a new, validated Instance (`allocopt.instance.edit`, where
+    # each is documented); impossible edits raise InstanceError as a file would.
+
+    def with_changes(self, changes) -> Instance:
+        """`allocopt.instance.edit.with_changes`: numbers set by path,
+        e.g. `{"budget.opex": 1500, "projects.llm.score": 2}`."""
+        from allocopt.instance import edit
+
+        return edit.with_changes(self, changes)
+
+    def with_supply(self, type: str, share: float | None = None, units: int | None = None,
+                    from_period: str | None = None, site: str | None = None) -> Instance:
+        """`allocopt.instance.edit.with_supply`: deliveries of a type scaled by `share`
+        (0.6: 40 % blocked) or set to `units`, from a period on, at a site or all."""
+        from allocopt.instance import edit
+
+        return edit.with_supply(self, type, share=share, units=units,
+                                from_period=from_period, site=site)
+
+    def with_budget(self, **limits: float | None) -> Instance:
+        """`allocopt.instance.edit.with_budget`: `capex=`, `opex=`, `total=` (None: no
+        limit)."""
+        from allocopt.instance import edit
+
+        return edit.with_budget(self, **limits)
+
+    def with_area(self, id: str, **fields: float) -> Instance:
+        """`allocopt.instance.edit.with_area`: `weight=`, `min_share=`, `max_share=`."""
+        from allocopt.instance import edit
+
+        return edit.with_area(self, id, **fields)
+
+    def with_project(self, id: str, **fields: float | bool) -> Instance:
+        """`allocopt.instance.edit.with_project`: `score=`, `mandatory=`."""
+        from allocopt.instance import edit
+
+        return edit.with_project(self, id, **fields)
+
+    def without_projects(self, *ids: str) -> Instance:
+        """`allocopt.instance.edit.without_projects`: the instance without those projects."""
+        from allocopt.instance import edit
+
+        return edit.without_projects(self, *ids)
+
     @property
     def name(self) -> str:
         return self.spec.name
