@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from allocopt.instance import Instance, load_instance
     from allocopt.solution import Solution
     from allocopt.solving.pipeline import solve
+    from allocopt.solving.resolve import resolve
 
 _LAZY = {
     "Instance": "allocopt.instance",
@@ -36,6 +37,7 @@ _LAZY = {
     "read_results": "allocopt.frames",
     "allocation_frame": "allocopt.frames",
     "projects_frame": "allocopt.frames",
+    "resolve": "allocopt.solving.resolve",
     "explain_infeasible": "allocopt.diagnose",
 }
 
@@ -51,4 +53,4 @@ def __getattr__(name: str):
 
 __all__ = ["Instance", "Solution", "SolveOptions", "__version__", "allocation_frame",
            "explain_infeasible", "from_spec", "load_instance", "projects_frame",
-           "read_results", "solve", "verify_folder"]
+           "read_results", "resolve", "solve", "verify_folder"]
