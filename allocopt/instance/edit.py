@@ -26,22 +26,11 @@ from typing import Any
 
 from allocopt.errors import InstanceError, ParameterError, Problem
 from allocopt.instance.hints import outside_horizon, unknown
-from allocopt.instance.instance import Instance, from_spec
+from allocopt.instance.instance import KEEP, Instance, from_spec
 from allocopt.instance.loaders import Origin
 from allocopt.instance.locate import annotate, validation_problems
 from allocopt.instance.paths import Change, set_in, spread
 from allocopt.instance.schema import InstanceSpec
-
-
-class _Keep:
-    """The default of an edit's argument: keep the instance's value (None may mean
-    "no limit", so it cannot stand for "not given")."""
-
-    def __repr__(self) -> str:
-        return "KEEP"
-
-
-KEEP: Any = _Keep()
 
 
 def rebuild(instance: Instance, data: dict[str, Any],

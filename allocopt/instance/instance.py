@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -14,6 +15,17 @@ from allocopt.instance.checks import check_spec
 from allocopt.instance.loaders import DEFAULT_LIMITS, Limits, Origin, load_source
 from allocopt.instance.locate import Lines, annotate, spec_ids
 from allocopt.instance.schema import Configuration, InstanceSpec, Project
+
+
+class _Keep:
+    """The default of an edit's argument: keep the instance's value (None may mean
+    "no limit", so it cannot stand for "not given")."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()
 
 
 @dataclass(frozen=True)
@@ -63,24 +75,27 @@ class Instance:
         return edit.with_supply(self, type, share=share, units=units,
                                 from_period=from_period, site=site)
 
-    def with_budget(self, **limits: float | None) -> Instance:
-        """`allocopt.instance.edit.with_budget`: `capex=`, `opex=`, `total=` (None: no
-        limit)."""
+    def with_budget(self, capex: float | None = KEEP, opex: float | None = KEEP,
+                    total: float | None = KEEP) -> Instance:
+        """`allocopt.instance.edit.with_budget`: budget limits changed (None: no limit)."""
         from allocopt.instance import edit
 
-        return edit.with_budget(self, **limits)
+        return edit.with_budget(self, capex=capex, opex=opex, total=total)
 
-    def with_area(self, id: str, **fields: float) -> Instance:
-        """`allocopt.instance.edit.with_area`: `weight=`, `min_share=`, `max_share=`."""
+    def with_area(self, id: str, weight: float = KEEP, min_share: float = KEEP,
+                  max_share: float = KEEP) -> Instance:
+        """`allocopt.instance.edit.with_area`: an area's weight or share limits changed."""
         from allocopt.instance import edit
 
-        return edit.with_area(self, id, **fields)
+        return edit.with_area(self, id, weight=weight, min_share=min_share,
+                              max_share=max_share)
 
-    def with_project(self, id: str, **fields: float | bool) -> Instance:
-        """`allocopt.instance.edit.with_project`: `score=`, `mandatory=`."""
+    def with_project(self, id: str, score: float = KEEP, mandatory: bool = KEEP) -> Instance:
+        """`allocopt.instance.edit.with_project`: a project's score or mandatory flag
+        changed."""
         from allocopt.instance import edit
 
-        return edit.with_project(self, id, **fields)
+        return edit.with_project(self, id, score=score, mandatory=mandatory)
 
     def without_projects(self, *ids: str) -> Instance:
         """`allocopt.instance.edit.without_projects`: the instance without those projects."""

@@ -2,16 +2,25 @@
 
 A path names one number or a family of numbers of the instance file:
 
-| path | numbers | its value (what a sweep sets) |
-|---|---|---|
-| `supply.H200` | units of every H200 delivery | their total; setting it scales each delivery |
-| `supply.H200.DC1`, `supply.*` | deliveries of a type at a site, every delivery | the same |
-| `budget.capex` (`opex`, `total`) | the budget limit | the limit |
-| `areas.<id>.weight` | any numeric field of an area | the field |
-| `projects.<id>.score` | any numeric field of a project (`window.duration`, …) | the field |
-| `sites.<id>.power_mw`, `gpu_types.<id>.perf`, `procurement.<id>.max_units` … | a field | it |
-| `projects.*.score` | the field of every entity of a kind | their total, scaled alike |
-| `policy.late_start_penalty` | a policy number | the number |
+==================================  ==============================  ============================
+path                                numbers                         its value (what a sweep
+                                                                    sets)
+==================================  ==============================  ============================
+`supply.H200`                       units of every H200 delivery    their total; setting it
+                                                                    scales each delivery
+`supply.H200.DC1`, `supply.*`       a type's deliveries at a site;  the same
+                                    every delivery
+`budget.capex` (`opex`, `total`)    the budget limit                the limit
+`areas.<id>.weight`                 any numeric field of an area    the field
+`projects.<id>.score`               any numeric field of a project  the field
+                                    (`window.duration`, …)
+`sites.<id>.power_mw`,              a field                         the field
+`gpu_types.<id>.perf`,
+`procurement.<id>.max_units` …
+`projects.*.score`                  the field of every entity of a  their total, scaled alike
+                                    kind
+`policy.late_start_penalty`         a policy number                 the number
+==================================  ==============================  ============================
 
 The paths are shared by the edit API (`allocopt.instance.edit.with_changes`) and the
 sensitivity module (`allocopt.sensitivity.params`), so a path means one thing everywhere.

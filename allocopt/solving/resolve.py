@@ -31,7 +31,7 @@ from allocopt.status import Status, relative_gap
 IMPROVEMENT_TOL = 1e-9
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Improvement:
     """One event of a re-solve, in the objective's units (weighted value for the
     weighted policy, maximised).
@@ -54,6 +54,12 @@ class Improvement:
     @property
     def gap(self) -> float | None:
         return relative_gap(self.objective, self.bound)
+
+    def __repr__(self) -> str:
+        held = ("None" if self.solution is None
+                else f"<{self.solution.status.value}: {len(self.solution.awards)} awards>")
+        return (f"Improvement(elapsed_s={self.elapsed_s:.3f}, objective={self.objective!r}, "
+                f"bound={self.bound!r}, solution={held}, final={self.final})")
 
 
 OnImprovement = Callable[[Improvement], object]

@@ -104,6 +104,7 @@ def repair(instance: Instance, previous: Solution) -> Repaired:
        each a project's dependencies after them, while capacity, power, budget,
        dependencies and exclusions hold (rules that a further award can only break).
     3. While an area is over its maximum share, its least valuable award goes.
+
     The result is verified; what still fails (a mandatory project or an area minimum
     that the earlier allocation does not serve) is `violations`."""
     dropped: dict[str, str] = {}
