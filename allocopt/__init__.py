@@ -20,9 +20,11 @@ except PackageNotFoundError:  # running from a source tree
 if TYPE_CHECKING:
     from allocopt.audit import verify_folder
     from allocopt.diagnose import explain_infeasible
+    from allocopt.frames import allocation_frame, projects_frame, read_results
     from allocopt.instance import Instance, load_instance
     from allocopt.solution import Solution
     from allocopt.solving.pipeline import solve
+    from allocopt.solving.resolve import resolve
 
 _LAZY = {
     "Instance": "allocopt.instance",
@@ -32,6 +34,10 @@ _LAZY = {
     "Solution": "allocopt.solution",
     "SolveOptions": "allocopt.backends",
     "verify_folder": "allocopt.audit",
+    "read_results": "allocopt.frames",
+    "allocation_frame": "allocopt.frames",
+    "projects_frame": "allocopt.frames",
+    "resolve": "allocopt.solving.resolve",
     "explain_infeasible": "allocopt.diagnose",
 }
 
@@ -45,5 +51,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'allocopt' has no attribute {name!r}")
 
 
-__all__ = ["Instance", "Solution", "SolveOptions", "__version__", "explain_infeasible",
-           "from_spec", "load_instance", "solve", "verify_folder"]
+__all__ = ["Instance", "Solution", "SolveOptions", "__version__", "allocation_frame",
+           "explain_infeasible", "from_spec", "load_instance", "projects_frame",
+           "read_results", "resolve", "solve", "verify_folder"]

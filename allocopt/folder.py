@@ -204,21 +204,31 @@ def read_summary(folder: Path) -> Any:
         raise ResultsError(f"{path}: invalid JSON ({exc.msg})") from None
 
 
-def read_rows(path: Path, required: Iterable[str] = ()) -> list[dict[str, str]]:
-    """The rows of a CSV file as dicts of restored text; ResultsError naming the file
-    when it is missing, unreadable or lacks a `required` column."""
+def read_table(path: Path, required: Iterable[str] = ()
+               ) -> tuple[list[str], list[dict[str, str]]]:
+    """The header and rows (dicts of restored text, keyed by the header as written) of a
+    CSV file (`restore` gives a column's name);
+    ResultsError naming the file when it is missing, unreadable or lacks a `required`
+    column."""
     try:
         with open(path, encoding="utf-8", newline="") as f:
             reader = csv.DictReader(f)
             rows = [restore_row(r) for r in reader]
-            missing = [c for c in required if c not in (reader.fieldnames or ())]
+            header = list(reader.fieldnames or ())
     except OSError as exc:
         raise ResultsError(f"{path}: cannot read ({exc.strerror})") from None
     except (csv.Error, UnicodeDecodeError) as exc:
         raise ResultsError(f"{path}: not a readable CSV file ({exc})") from None
+    missing = [c for c in required if c not in header]
     if missing:
         raise ResultsError(f"{path}: missing column(s) {', '.join(missing)}")
-    return rows
+    return header, rows
+
+
+def read_rows(path: Path, required: Iterable[str] = ()) -> list[dict[str, str]]:
+    """The rows of a CSV file as dicts of restored text; ResultsError naming the file
+    when it is missing, unreadable or lacks a `required` column."""
+    return read_table(path, required)[1]
 
 
 def read_optional_rows(path: Path, required: Iterable[str] = ()) -> list[dict[str, str]] | None:

@@ -42,7 +42,7 @@ from allocopt.verify import Violation
 # Names of the format that callers of earlier versions import from here.
 __all__ = ["ALLOCATION_COLUMNS", "NUMERIC_COLUMNS", "PROJECT_COLUMNS", "PURCHASE_COLUMNS",
            "SCENARIO_COLUMNS", "award_value", "csv_text", "extra_columns", "read_solution",
-           "render", "requested", "summarise", "write_folder", "write_results",
+           "render", "requested", "summarise", "table_rows", "write_folder", "write_results",
            "write_text_atomic"]
 
 
@@ -150,10 +150,7 @@ def render(instance: Instance, solution: Solution, options: dict[str, Any],
     and, for the k-th scenario (from 1, in file order), scenario-k-allocation.csv and
     scenario-k-projects.csv; allocation.csv and projects.csv are the first scenario's."""
     allocation_rows, project_rows = _tables(instance, solution)
-    purchase_rows = [(b.option, b.gpu_type, b.site, b.period, _num(b.units),
-                      _num(b.units * instance.spec.procurement[
-                          _option_index(instance, b.option)].price))
-                     for b in solution.purchases]
+    purchase_rows = _purchase_rows(instance, solution)
     summary = {
         "status": solution.status.value,
         "interrupted": solution.interrupted,
@@ -198,6 +195,22 @@ def render(instance: Instance, solution: Solution, options: dict[str, Any],
                          _maybe(f.get("wait_and_see_value"))))
         files[SCENARIOS] = csv_text(SCENARIO_COLUMNS, rows)
     return files
+
+
+def _purchase_rows(instance: Instance, solution: Solution) -> list[tuple]:
+    return [(b.option, b.gpu_type, b.site, b.period, _num(b.units),
+             _num(b.units * instance.spec.procurement[_option_index(instance, b.option)].price))
+            for b in solution.purchases]
+
+
+def table_rows(instance: Instance, solution: Solution
+               ) -> dict[str, tuple[tuple[str, ...], list[tuple]]]:
+    """(columns, rows) of allocation.csv, projects.csv and purchases.csv, by file name, as
+    `render` writes them (cells as text, before CSV-injection neutralisation)."""
+    allocation_rows, project_rows = _tables(instance, solution)
+    return {ALLOCATION: (ALLOCATION_COLUMNS, allocation_rows),
+            PROJECTS: (PROJECT_COLUMNS + extra_columns(instance), project_rows),
+            PURCHASES: (PURCHASE_COLUMNS, _purchase_rows(instance, solution))}
 
 
 def _maybe(x: float | None) -> str:

@@ -30,6 +30,8 @@ LAYER_RULES: list[tuple[str, tuple[str, ...]]] = [
     ("allocopt.errors", ("allocopt",)),  # neutral: every layer may use it
     # the results folder
     ("allocopt.results", ("allocopt.model", "allocopt.backends")),
+    # results as DataFrames: rows of the folder, never a solve
+    ("allocopt.frames", ("allocopt.model", "allocopt.backends", *SOLVING)),
     # every rule re-checked from the allocation alone, never from the formulation
     ("allocopt.verify", ("allocopt.model", "allocopt.backends", *SOLVING)),
     # starting allocations seed a solve; they never run the pipeline or split it

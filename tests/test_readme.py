@@ -33,6 +33,21 @@ def test_instance_format_example_validates_and_solves(tmp_path: Path):
 
 
 def test_library_example_runs():
-    (code,) = [b for b in blocks("python") if "allocopt.solve" in b]
+    (code,) = [b for b in blocks("python") if "allocopt.solve(instance" in b]
     code = code.replace("instances/korea-2025.yaml", str(ROOT / "instances/tutorial.yaml"))
     exec(compile(code, "README.md", "exec"), {})
+
+
+def test_library_edit_frames_and_resolve_example_runs(monkeypatch, capsys):
+    (code,) = [b for b in blocks("python") if "allocopt.resolve" in b]
+    monkeypatch.chdir(ROOT)
+    exec(compile(code, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "Improvement(" in out and "final=True" in out  # the events, printed
+    assert "llm" not in out.split("final=True")[-1]  # half the H200: llm is out
+
+
+def test_docs_build_command_is_the_one_ci_runs():
+    (command,) = [b for b in blocks("bash") if "sphinx-build" in b]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert command.strip() in ci

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -14,6 +15,17 @@ from allocopt.instance.checks import check_spec
 from allocopt.instance.loaders import DEFAULT_LIMITS, Limits, Origin, load_source
 from allocopt.instance.locate import Lines, annotate, spec_ids
 from allocopt.instance.schema import Configuration, InstanceSpec, Project
+
+
+class _Keep:
+    """The default of an edit's argument: keep the instance's value (None may mean
+    "no limit", so it cannot stand for "not given")."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,53 @@ class Instance:
         checked = from_spec(spec, self.source, list(self.origins))
         return Instance(spec=checked.spec, source=self.source, origins=self.origins,
                         fingerprint=self.sha256)
+
+    # Edits: each returns a new, validated Instance (`allocopt.instance.edit`, where
+    # each is documented); impossible edits raise InstanceError as a file would.
+
+    def with_changes(self, changes) -> Instance:
+        """`allocopt.instance.edit.with_changes`: numbers set by path,
+        e.g. `{"budget.opex": 1500, "projects.llm.score": 2}`."""
+        from allocopt.instance import edit
+
+        return edit.with_changes(self, changes)
+
+    def with_supply(self, type: str, share: float | None = None, units: int | None = None,
+                    from_period: str | None = None, site: str | None = None) -> Instance:
+        """`allocopt.instance.edit.with_supply`: deliveries of a type scaled by `share`
+        (0.6: 40 % blocked) or set to `units`, from a period on, at a site or all."""
+        from allocopt.instance import edit
+
+        return edit.with_supply(self, type, share=share, units=units,
+                                from_period=from_period, site=site)
+
+    def with_budget(self, capex: float | None = KEEP, opex: float | None = KEEP,
+                    total: float | None = KEEP) -> Instance:
+        """`allocopt.instance.edit.with_budget`: budget limits changed (None: no limit)."""
+        from allocopt.instance import edit
+
+        return edit.with_budget(self, capex=capex, opex=opex, total=total)
+
+    def with_area(self, id: str, weight: float = KEEP, min_share: float = KEEP,
+                  max_share: float = KEEP) -> Instance:
+        """`allocopt.instance.edit.with_area`: an area's weight or share limits changed."""
+        from allocopt.instance import edit
+
+        return edit.with_area(self, id, weight=weight, min_share=min_share,
+                              max_share=max_share)
+
+    def with_project(self, id: str, score: float = KEEP, mandatory: bool = KEEP) -> Instance:
+        """`allocopt.instance.edit.with_project`: a project's score or mandatory flag
+        changed."""
+        from allocopt.instance import edit
+
+        return edit.with_project(self, id, score=score, mandatory=mandatory)
+
+    def without_projects(self, *ids: str) -> Instance:
+        """`allocopt.instance.edit.without_projects`: the instance without those projects."""
+        from allocopt.instance import edit
+
+        return edit.without_projects(self, *ids)
 
     @property
     def name(self) -> str:
