@@ -39,6 +39,7 @@ from allocopt_cli.figures import figure, figures_apart, known, percent
 from allocopt_cli.lock import lock_for_command
 from allocopt_cli.report import compare, report, require_report_packages
 from allocopt_cli.sensitivity import sensitivity
+from allocopt_cli.serve import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -449,6 +450,7 @@ def backends() -> None:
 cli.add_command(report)
 cli.add_command(compare)
 cli.add_command(sensitivity)
+cli.add_command(serve)
 
 
 def main() -> None:
