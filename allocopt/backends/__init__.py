@@ -63,6 +63,13 @@ def choose_backend(name: str, columns: int, all_integer: bool = True,
     return "cpsat" if all_integer else "scip"
 
 
+def choose_stage_backend(kind: str, columns: int, all_integer: bool) -> str:
+    """Resolve `auto` for one stage of a staged policy (`allocopt.policies.stages`):
+    `kind` is the stage's shape ("level", "log", "value", "cost"), `columns` and
+    `all_integer` its program's."""
+    return choose_backend("auto", columns, all_integer)
+
+
 def _installed(name: str) -> bool:
     return REGISTRY[name].version() is not None
 
@@ -79,4 +86,5 @@ def get_backend(name: str) -> Backend:
 
 __all__ = ["AUTO_HIGHS_MAX_COLUMNS", "DEFAULT_BACKEND", "REGISTRY", "Backend", "Choice",
            "Feature", "Result", "SolveOptions", "Status", "choose", "choose_backend",
+           "choose_stage_backend",
            "get_backend"]
