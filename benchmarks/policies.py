@@ -105,7 +105,8 @@ def time_policies(plan: list[tuple[str, Path, tuple[str, ...], float]], repeat: 
             print_row(label, policy, limit_s, rows)
 
 
-def stage_backends(backends: list[str], limit_s: float, folder: Path) -> None:
+def stage_backends(backends: list[str], limit_s: float, folder: Path,
+                   only: list[str] | None = None) -> None:
     """Three stages of the max-min policy, per backend: level 1 from nothing, level 2
     and the final weighted-value stage from the allocation before them (every earlier
     level kept at what HiGHS reached, as `allocopt solve` keeps them)."""
@@ -113,14 +114,15 @@ def stage_backends(backends: list[str], limit_s: float, folder: Path) -> None:
 
     from allocopt import load_instance
     from allocopt.backends import REGISTRY, SolveOptions, get_backend
+    from allocopt.clock import with_deadline
     from allocopt.model import build_program
     from allocopt.policies.fairness import maxmin_levels
     from allocopt.policies.stages import Stage, keep_row, solve_stages
 
     print(f"{'instance':<12} {'stage':<16} {'backend':<7} {'columns':>7} {'solve_s':>8} "
           f"{'status':<9} {'objective':>16} {'bound':>16} {'gap_%':>8}")
-    for label, path in (("korea-2025", KOREA),
-                        ("national", generate(folder, "national-s0", NATIONAL))):
+    for label in only or ("korea-2025", "national"):
+        path = KOREA if label == "korea-2025" else generate(folder, "national-s0", NATIONAL)
         instance = load_instance(path).with_objective("maxmin")
         base = build_program(instance)
         program, levels, _, polish = maxmin_levels(instance, base,
@@ -130,8 +132,9 @@ def stage_backends(backends: list[str], limit_s: float, folder: Path) -> None:
         first = solve_stages(program, levels[:1], "highs", options, polish)
         second = program_with(keep_row(levels[0], program, first.stages[0].objective),
                               levels[1])
-        every = solve_stages(program, levels, "highs",
-                             replace(options, time_limit_s=limit_s * len(levels)), polish)
+        # Every level within one deadline, shared as `allocopt solve` shares it.
+        every = solve_stages(program, levels, "highs", with_deadline(
+            replace(options, time_limit_s=limit_s * len(levels)), time.monotonic()), polish)
         kept = keep_row(levels[-1], every.program, every.stages[-1].objective)
         cases = (("level 1", program_with(program, levels[0]), None),
                  ("level 2", second, first.result.values),
@@ -173,6 +176,8 @@ def main() -> None:
                         help="One limit for every run (default: 60 s korea-2025, 300 s "
                              "national; --quick: 10 s and 20 s).")
     parser.add_argument("--national-limit", type=float, default=300.0)
+    parser.add_argument("--only", nargs="*", choices=("korea-2025", "national"),
+                        help="--stage-backends on these instances only.")
     parser.add_argument("--no-national", action="store_true")
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
@@ -185,7 +190,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="allocopt-policies-") as tmp:
         folder = Path(tmp)
         if args.stage_backends:
-            stage_backends(args.backends, args.time_limit or 60.0, folder)
+            stage_backends(args.backends, args.time_limit or 60.0, folder, args.only)
             return
         if args.quick:
             small = generate(folder, "small-s0", SMALL)

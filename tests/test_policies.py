@@ -1180,3 +1180,25 @@ def test_a_stage_without_an_answer_keeps_its_start(monkeypatch) -> None:
     assert second.status is Status.FEASIBLE and "start kept" in second.note
     assert second.objective >= first.objective
     assert answer.result.values is not None
+
+
+def test_auto_chooses_a_backend_per_stage() -> None:
+    """Max-min levels go to HiGHS at every size (the stage benchmark); every other stage
+    as `choose_backend` chooses for a model of its shape."""
+    from allocopt.backends import choose_backend, choose_stage_backend
+
+    if "highs" in INSTALLED:
+        assert choose_stage_backend("level", 50_000, False) == "highs"
+    for kind in ("value", "cost", "log"):
+        for columns, integer in ((100, True), (50_000, True), (50_000, False)):
+            assert choose_stage_backend(kind, columns, integer) == choose_backend(
+                "auto", columns, integer)
+
+
+@pytest.mark.skipif("highs" not in INSTALLED, reason="highs is not installed")
+def test_auto_names_each_stages_backend() -> None:
+    instance = load_instance(ROOT / "instances" / "tutorial.yaml").with_objective("maxmin")
+    solution = solve(instance, backend="auto", options=EXACT, lp_bound=False)
+    stages = solution.policy["stages"]
+    assert all(s["backend"] == "highs" for s in stages if s["name"].startswith("maxmin"))
+    assert all(s["gap_asked"] == 0.0 for s in stages)

@@ -47,6 +47,9 @@ GRID = 1e6
 # absolute floor): solver tolerances. Beyond it the answer is nonsense and raises.
 BOUND_TOLERANCE = 1e-6
 
+# The LP bound that may spare a stage its solve takes at most this share of its time.
+SKIP_LP_SHARE = 0.25
+
 # Column values in, the same with the policy's own columns at their best for the
 # allocation they describe (see the module docstring).
 Polish = Callable[[np.ndarray], np.ndarray]
@@ -199,8 +202,9 @@ def _skip(staged: Program, hint: np.ndarray | None, options: SolveOptions, backe
     if hint is None or len(hint) != len(staged.columns):
         return None
     value = float(staged.columns.objective @ hint)
+    limit = options.limit_s()
     try:
-        bound = lp_bound(staged, options.limit_s())
+        bound = lp_bound(staged, None if limit is None else SKIP_LP_SHARE * limit)
     except NoRelaxation:
         return None
     if bound is None:
