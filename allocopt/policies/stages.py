@@ -16,7 +16,8 @@ proven bound is an error, not an answer.
 
 Each stage stops at its own gap (`Stage.gap_scale` times the options'), and takes `weight`
 of the weight still to come of the time left before the deadline (a stage that ends
-early leaves its time to the later ones). Before solving, a stage whose starting
+early leaves its time to the later ones; one with no allocation to start from, at
+least an equal share). Before solving, a stage whose starting
 allocation is already within its gap of the LP relaxation's bound is not solved
 (`skipped`). The last stage's answer is the policy's answer, optimal only when every
 stage was proven within its gap.
@@ -147,9 +148,14 @@ def solve_stages(program: Program, stages: list[Stage], backend: str | Chooser,
         name = choose(stage, staged)
         solver = get_backend(name)
         # This stage's share of the time left; its retries below stay within it.
+        # A stage with no allocation to start from takes at least an equal share: it
+        # has nothing to fall back on.
+        left = sum(s.weight for s in stages[k:])
+        weight = stage.weight if hint is not None else max(stage.weight,
+                                                           left / (len(stages) - k))
         stage_options = share(replace(options, gap=options.gap * stage.gap_scale,
                                       hint=hint if Feature.HINTS in solver.features else None),
-                              stage.weight, sum(s.weight for s in stages[k:]))
+                              weight, left)
         started = time.perf_counter()
         result = _skip(staged, hint, stage_options, name, started)
         if result is not None:
