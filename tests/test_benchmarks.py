@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -75,3 +76,48 @@ def test_incumbent_quick_times_cold_and_oracle_starts():
     assert warm >= oracle * (1 - 1e-3), done.stdout
     assert value(rows["lp-rounding start"]) <= float(rows["lp-relaxation (glop)"][3]
                                                      .replace(",", ""))
+
+
+def test_policies_quick_prints_each_policy_and_its_stages():
+    """policies.py --quick prints a line per instance and policy (the command's wall
+    time, status and gap) and under it one line per stage, as summary.json gives them."""
+    done = run("policies.py", "--quick", "--policy-list", "maxmin", "lexicographic",
+               "--time-limit", "5", timeout=150)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("2 cores") or "load average" in lines[0], lines[0]
+    header = next(line.split() for line in lines if line.startswith("instance"))
+    assert header == ["instance", "policy", "limit_s", "wall_s", "ratio", "status", "gap_%"]
+    stage_line = re.compile(r"^    stage (?P<name>.+?) +(?P<backend>scip|highs|cpsat|cbc) +"
+                            r"(?P<status>optimal|feasible) +(?P<wall>[0-9.]+) s  gap_% +"
+                            r"(?P<gap>[0-9.]*)$")
+    rows: dict[tuple[str, str], list[re.Match]] = {}
+    current = None
+    for line in lines:
+        cells = line.split()
+        if line.startswith("    stage ") and current is not None:
+            match = stage_line.match(line)
+            assert match, line
+            rows[current].append(match)
+        elif len(cells) >= 7 and cells[1] in ("maxmin", "lexicographic"):
+            current = (cells[0], cells[1])
+            assert float(cells[2]) == 5 and float(cells[3]) > 0, line
+            if cells[5] == "exit":  # nothing found within the limit: no summary, no stages
+                assert "nothing was written" in line, line
+                current = None
+                continue
+            assert cells[5] in ("optimal", "feasible"), line
+            assert float(cells[6]) >= 0, line
+            rows[current] = []
+    printed = [tuple(line.split()[:2]) for line in lines
+               if line.split()[:1] in (["small-s0"], ["korea-2025"])]
+    assert set(printed) == {(i, p) for i in ("small-s0", "korea-2025")
+                            for p in ("maxmin", "lexicographic")}, done.stdout
+    assert rows, done.stdout
+    for (instance, policy), stages in rows.items():
+        assert stages, f"{instance} {policy}: no stage lines\n{done.stdout}"
+        names = [m["name"] for m in stages]
+        if policy == "maxmin":
+            assert names[0] == "maxmin level 1" and names[-1] == "weighted value", names
+        else:
+            assert names == ["untiered"], names

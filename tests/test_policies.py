@@ -48,10 +48,11 @@ import numpy as np
 import pytest
 
 from allocopt import from_spec, load_instance
-from allocopt.backends import REGISTRY, SolveOptions, Status
+from allocopt.backends import REGISTRY, Feature, Result, SolveOptions, Status
 from allocopt.errors import BackendError
 from allocopt.instance import Instance
 from allocopt.instance.schema import InstanceSpec
+from allocopt.model.program import VarKind
 from allocopt.report.tables import policy_text
 from allocopt.solution import Solution
 from allocopt.solving.pipeline import solve
@@ -1040,3 +1041,164 @@ def test_maxmin_across_many_projects_needs_few_levels(tmp_path) -> None:
     assert solution.verify(instance) == []
     assert [s["name"] for s in solution.policy["stages"]] == ["maxmin level 1",
                                                                "weighted value"]
+
+
+# --- 5. a stage's objective is its measure of the allocation -----------------------------
+
+class _Echo:
+    """A stand-in solver: returns the column values it is handed (the hint, else zeros),
+    with the objective those raw values give and a bound of `bound` (None: far above),
+    its policy columns first pushed up by `garbage`."""
+
+    features = frozenset({Feature.HINTS, Feature.INTEGER})
+
+    def __init__(self, bound: float | None = None, garbage: float = 0.0) -> None:
+        self.bound, self.garbage = bound, garbage
+
+    def solve(self, program, options):
+        values = (np.zeros(len(program.columns)) if options.hint is None
+                  else np.array(options.hint, dtype=float))
+        aux = program.columns.kind == VarKind.AUX
+        values[aux] = np.minimum(program.columns.upper[aux], values[aux] + self.garbage)
+        objective = float(program.columns.objective @ values)
+        bound = abs(objective) + 1e3 if self.bound is None else self.bound
+        return Result(Status.FEASIBLE, objective, bound, values, 0.0, "echo")
+
+
+def _maxmin_program(instance: Instance):
+    from allocopt.model import build_program
+    from allocopt.policies.fairness import maxmin_levels
+
+    base = build_program(instance)
+    program, stages, measure, polish = maxmin_levels(instance, base,
+                                                     instance.spec.policy.fairness)
+    return base, program, stages, measure, polish
+
+
+@pytest.mark.parametrize("backend", MILP)
+def test_maxmin_levels_are_sums_of_the_smallest_satisfactions(backend: str) -> None:
+    """On every seed: each level stage reports 0 <= objective <= bound, and its objective
+    is the sum of the m smallest satisfactions of the allocation the policy returns at
+    that stage (for the last level: of the answer)."""
+    for seed in range(6):
+        instance = with_policy(tiny_spec(seed), "maxmin", fairness={"then_value": False})
+        solution = solve(instance, backend=backend, options=EXACT, lp_bound=False)
+        stages = solution.policy["stages"]
+        for stage in stages:
+            assert stage["objective"] >= 0.0
+            assert stage["objective"] <= stage["bound"] + 1e-6 * max(1.0, stage["bound"])
+        smallest = sorted(solution.policy["satisfaction"].values())
+        assert stages[-1]["objective"] == pytest.approx(sum(smallest[:len(stages)]),
+                                                        abs=1e-6)
+
+
+def test_a_garbage_start_never_gives_a_negative_level(monkeypatch) -> None:
+    """A solver that hands back its start with the level columns pushed to nonsense (d
+    at its upper bound, so that m·r − Σ d is negative) still gives each stage the level
+    its allocation reaches: the sum of the smallest satisfactions, never below 0."""
+    from allocopt.policies import stages as staging
+    from allocopt.solving.starts.warmstart import hint_from_solution
+
+    instance = with_policy(tiny_spec(1), "maxmin")
+    base, program, stages, measure, polish = _maxmin_program(instance)
+    weighted = solve(instance.with_objective("weighted"), backend="scip", options=EXACT)
+    start = np.zeros(len(program.columns))
+    start[:len(base.columns)] = hint_from_solution(instance, base, weighted)
+    solver = _Echo(garbage=1e3)
+    monkeypatch.setattr(staging, "get_backend", lambda name: solver)
+    raw = solver.solve(with_objective_of(program, stages[0]), SolveOptions(hint=start))
+    assert raw.objective < 0  # what the solver itself says of the first level
+    answer = staging.solve_stages(program, stages, "echo", SolveOptions(hint=start), polish)
+    smallest = np.sort(measure.satisfaction @ start[:len(base.columns)])
+    assert smallest[-1] > 0
+    for m, outcome in enumerate(answer.stages, start=1):
+        assert outcome.objective == pytest.approx(float(np.sum(smallest[:m])), abs=1e-9)
+        assert 0.0 <= outcome.objective <= outcome.bound
+
+
+def with_objective_of(program, stage):
+    from allocopt.policies.extend import padded, with_objective
+
+    return with_objective(program, padded(stage.vector, program), stage.maximize)
+
+
+def test_a_stage_objective_past_its_bound_raises(monkeypatch) -> None:
+    from allocopt.policies import stages as staging
+
+    instance = with_policy(tiny_spec(1), "maxmin")
+    _, program, stages, _, polish = _maxmin_program(instance)
+    monkeypatch.setattr(staging, "get_backend", lambda name: _Echo(bound=-1.0))
+    with pytest.raises(BackendError, match="past its proven bound"):
+        staging.solve_stages(program, stages, "echo", SolveOptions(), polish)
+
+
+def test_a_level_below_its_floor_raises(monkeypatch) -> None:
+    """A polish that got a level wrong (here: level 1's d columns at 1, r at 0, so
+    that θ_1 = r − Σ d < 0) is caught, not reported."""
+    from allocopt.policies import stages as staging
+
+    instance = with_policy(tiny_spec(1), "maxmin")
+    _, program, stages, _, _ = _maxmin_program(instance)
+
+    def broken(values):
+        out = np.array(values, dtype=float)
+        out[program.columns.kind == VarKind.AUX] = 0.0
+        out[np.flatnonzero(stages[0].vector < 0)] = 1.0
+        return out
+
+    monkeypatch.setattr(staging, "get_backend", lambda name: _Echo(bound=10.0))
+    with pytest.raises(BackendError, match="below the least it can be"):
+        staging.solve_stages(program, stages[:1], "echo", SolveOptions(), broken)
+
+
+def test_a_stage_without_an_answer_keeps_its_start(monkeypatch) -> None:
+    """A later stage whose solver returns nothing (stopped, abandoned) answers with the
+    allocation it started from, which meets every row that keeps the earlier ones."""
+    from allocopt.policies import stages as staging
+
+    instance = with_policy(tiny_spec(2), "maxmin")
+    _, program, stages, _, polish = _maxmin_program(instance)
+    real = staging.get_backend
+
+    class Silent:
+        features = frozenset({Feature.HINTS, Feature.INTEGER})
+
+        def solve(self, program, options):
+            return Result(Status.NO_SOLUTION_FOUND, None, None, None, 0.0, "silent")
+
+    calls = []
+
+    def backend(name):
+        calls.append(name)
+        return real("scip") if len(calls) == 1 else Silent()
+
+    monkeypatch.setattr(staging, "get_backend", backend)
+    monkeypatch.setattr(staging, "_skip", lambda *args: None)
+    answer = staging.solve_stages(program, stages[:2], "scip", EXACT, polish)
+    first, second = answer.stages
+    assert first.status is Status.OPTIMAL
+    assert second.status is Status.FEASIBLE and "start kept" in second.note
+    assert second.objective >= first.objective
+    assert answer.result.values is not None
+
+
+def test_auto_chooses_a_backend_per_stage() -> None:
+    """Max-min levels go to HiGHS at every size (the stage benchmark); every other stage
+    as `choose_backend` chooses for a model of its shape."""
+    from allocopt.backends import choose_backend, choose_stage_backend
+
+    if "highs" in INSTALLED:
+        assert choose_stage_backend("level", 50_000, False) == "highs"
+    for kind in ("value", "cost", "log"):
+        for columns, integer in ((100, True), (50_000, True), (50_000, False)):
+            assert choose_stage_backend(kind, columns, integer) == choose_backend(
+                "auto", columns, integer)
+
+
+@pytest.mark.skipif("highs" not in INSTALLED, reason="highs is not installed")
+def test_auto_names_each_stages_backend() -> None:
+    instance = load_instance(ROOT / "instances" / "tutorial.yaml").with_objective("maxmin")
+    solution = solve(instance, backend="auto", options=EXACT, lp_bound=False)
+    stages = solution.policy["stages"]
+    assert all(s["backend"] == "highs" for s in stages if s["name"].startswith("maxmin"))
+    assert all(s["gap_asked"] == 0.0 for s in stages)

@@ -14,16 +14,18 @@ verified like any other, since the policy changes what is best, never the rules.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from allocopt.backends import SolveOptions
+from allocopt.backends import SolveOptions, choose_stage_backend
 from allocopt.errors import BackendError
 from allocopt.instance import Instance
 from allocopt.instance.schema import Objective
 from allocopt.model import Program
 from allocopt.policies.fairness import (
+    VALUE_WEIGHT_PER_LEVEL,
     maxmin_levels,
     proportional_objective,
     satisfactions,
@@ -57,27 +59,31 @@ def parameters(instance: Instance) -> dict[str, Any]:
 
 
 def solve_staged_policy(instance: Instance, program: Program, backend: str,
-                        options: SolveOptions) -> tuple[StagedResult, dict[str, Any]]:
+                        options: SolveOptions, auto: bool = False
+                        ) -> tuple[StagedResult, dict[str, Any]]:
     """Solve a non-robust, non-weighted policy; the staged answer and the figures that
-    describe it (stages, satisfactions, approximation error)."""
+    describe it (stages, satisfactions, approximation error). With `auto`, each stage
+    is solved by the backend `allocopt.backends.choose_stage_backend` gives its shape
+    (`backend` otherwise)."""
     policy = instance.spec.policy
     name = policy.objective
     if backend == "cpsat" and name in CONTINUOUS_POLICIES:
         raise BackendError(f"the {name.value} policy adds continuous columns; cpsat takes "
                            "integer columns only (use scip, highs or cbc)")
     report: dict[str, Any] = {}
-    measure = None
+    measure = polish = None
     weighted = Stage("weighted value", program.columns.objective.copy())
     if name is Objective.MAXMIN:
-        program, stages, measure = maxmin_levels(instance, program, policy.fairness)
+        program, stages, measure, polish = maxmin_levels(instance, program, policy.fairness)
         if policy.fairness.then_value:
-            stages.append(weighted)
+            # The levels only fix rows: the final stage gets most of the time.
+            stages.append(replace(weighted, weight=VALUE_WEIGHT_PER_LEVEL * len(stages)))
     elif name is Objective.PROPORTIONAL:
-        program, stage, measure, info = proportional_objective(instance, program,
-                                                               policy.fairness)
+        program, stage, measure, info, polish = proportional_objective(instance, program,
+                                                                       policy.fairness)
         stages = [stage]
         if policy.fairness.then_value:
-            stages.append(weighted)
+            stages.append(replace(weighted, weight=VALUE_WEIGHT_PER_LEVEL))
         report.update(info)
     elif name is Objective.LEXICOGRAPHIC:
         stages, _ = tier_stages(instance, program)
@@ -85,7 +91,8 @@ def solve_staged_policy(instance: Instance, program: Program, backend: str,
         program, stages = least_cost_stages(instance, program)
     else:
         raise ValueError(f"{name.value} is not a staged policy")
-    staged = solve_stages(program, stages, backend, options)
+    chooser = _stage_chooser if auto else backend
+    staged = solve_stages(program, stages, chooser, options, polish)
     report["stages"] = [o.as_dict for o in staged.stages]
     if measure is not None:
         report["measure"] = measure.measure.value
@@ -99,6 +106,10 @@ def solve_staged_policy(instance: Instance, program: Program, backend: str,
                                            if np.all(values > 0) else None)
     return staged, report
 
+
+def _stage_chooser(stage: Stage, program: Program) -> str:
+    return choose_stage_backend(stage.kind, len(program.columns),
+                                bool(program.columns.integer.all()))
 
 
 __all__ = ["CONTINUOUS_POLICIES", "parameters", "solve_staged_policy"]

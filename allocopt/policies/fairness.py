@@ -35,22 +35,36 @@ from allocopt.instance.schema import Fairness
 from allocopt.model.program import Program
 from allocopt.policies.extend import append_columns, append_rows
 from allocopt.policies.measures import AreaMeasure, fairness_measure
-from allocopt.policies.stages import Stage
+from allocopt.policies.stages import Polish, Stage
+
+# A max-min level stage stops at this multiple of the command's gap. The levels only
+# fix rows for the stages after them: what each later stage keeps is the level its
+# allocation reached (never more than it proved), and the final weighted-value stage
+# gets the time the levels leave (benchmarks/README.md, "Policies within their time
+# limit").
+LEVEL_GAP_SCALE = 2.5
+# Of the time left, the final weighted-value stage weighs this many level stages.
+VALUE_WEIGHT_PER_LEVEL = 2.0
 
 
-def maxmin_levels(instance: Instance, program: Program,
-                  fairness: Fairness) -> tuple[Program, list[Stage], AreaMeasure]:
-    """The program with every level's r_m and d_mk, and one stage per level."""
+def maxmin_levels(instance: Instance, program: Program, fairness: Fairness
+                  ) -> tuple[Program, list[Stage], AreaMeasure, Polish]:
+    """The program with every level's r_m and d_mk, one stage per level, and the
+    polish that sets every level's columns at their best for an allocation: r_m the
+    m-th smallest satisfaction, d_mk = max(0, r_m − s_k), so that θ_m is exactly the
+    sum of the m smallest (≥ 0)."""
     measure = fairness_measure(instance, program.columns, fairness)
     s = measure.satisfaction
     k_areas = len(measure.areas)
     levels = min(fairness.levels or k_areas, k_areas)
     top = float(measure.upper_satisfaction(program.columns).max())
     stages = []
+    level_columns = []
     for m in range(1, levels + 1):
         program, (r, *d) = append_columns(program, np.zeros(k_areas + 1),
                                           np.full(k_areas + 1, top))
         d = np.asarray(d)
+        level_columns.append((r, d))
         # d_mk − r_m + s_k · x ≥ 0, one row per area.
         s_rows = s.tocoo()
         rows = np.concatenate([np.arange(k_areas), np.arange(k_areas), s_rows.row])
@@ -62,8 +76,22 @@ def maxmin_levels(instance: Instance, program: Program,
         theta = np.zeros(len(program.columns))
         theta[r] = m
         theta[d] = -1.0
-        stages.append(Stage(f"maxmin level {m}", theta))
-    return program, stages, measure
+        stages.append(Stage(f"maxmin level {m}", theta, gap_scale=LEVEL_GAP_SCALE,
+                            floor=0.0, kind="level"))
+    satisfaction = sp.csr_matrix(s)
+    n = satisfaction.shape[1]
+
+    def polish(values: np.ndarray) -> np.ndarray:
+        out = np.array(values, dtype=float)
+        got = np.maximum(satisfaction @ out[:n], 0.0)
+        ordered = np.sort(got)
+        for m, (r, d) in enumerate(level_columns, start=1):
+            level = min(float(ordered[m - 1]), top)
+            out[r] = level
+            out[d] = np.clip(level - got, 0.0, top)
+        return out
+
+    return program, stages, measure, polish
 
 
 def log_error(ratio: float) -> float:
@@ -74,9 +102,11 @@ def log_error(ratio: float) -> float:
     return math.log((ratio - 1.0) / lr) - 1.0 + lr / (ratio - 1.0)
 
 
-def proportional_objective(instance: Instance, program: Program,
-                           fairness: Fairness) -> tuple[Program, Stage, AreaMeasure, dict]:
-    """The program with u_k ≤ chords of log(s_k), and the stage maximising Σ w_k u_k."""
+def proportional_objective(instance: Instance, program: Program, fairness: Fairness
+                           ) -> tuple[Program, Stage, AreaMeasure, dict, Polish]:
+    """The program with u_k ≤ chords of log(s_k), the stage maximising Σ w_k u_k, and
+    the polish that sets each u_k at its best for an allocation: the least of its chords
+    at s_k, within the column's bounds."""
     measure = fairness_measure(instance, program.columns, fairness)
     s = measure.satisfaction.tocsr()
     lo = measure.smallest_positive_satisfaction(program.columns)
@@ -91,6 +121,7 @@ def proportional_objective(instance: Instance, program: Program,
                                 np.log(np.where(np.isfinite(hi), hi, 1.0)) + 1.0)
     rows, cols, vals, upper, keys = [], [], [], [], []
     errors = np.zeros(k_areas)
+    chords: list[tuple[int, np.ndarray]] = []
     n = 0
     for k in range(k_areas):
         if not reachable[k]:  # nothing can reach this area: s_k = 0 always
@@ -104,6 +135,7 @@ def proportional_objective(instance: Instance, program: Program,
         for a, b in itertools.pairwise(points):
             slope = (math.log(b) - math.log(a)) / (b - a)
             segments.append((slope, math.log(a) - slope * a))
+        chords.append((k, np.array(segments)))
         for slope, intercept in segments:
             # u_k − slope · s_k(x) ≤ intercept
             rows.append(np.full(row.nnz + 1, n))
@@ -122,7 +154,18 @@ def proportional_objective(instance: Instance, program: Program,
             "approximation_error": float(np.dot(measure.weights, errors)),
             "unreachable_areas": [a for a, r in zip(measure.areas, reachable, strict=True)
                                   if not r]}
-    return program, Stage("proportional", objective), measure, info
+    lower, upper = program.columns.lower, program.columns.upper
+    width = s.shape[1]
+
+    def polish(values: np.ndarray) -> np.ndarray:
+        out = np.array(values, dtype=float)
+        got = s @ out[:width]
+        for k, segments in chords:
+            best = float(np.min(segments[:, 0] * got[k] + segments[:, 1]))
+            out[u[k]] = min(max(best, lower[u[k]]), upper[u[k]])
+        return out
+
+    return program, Stage("proportional", objective, kind="log"), measure, info, polish
 
 
 def satisfactions(measure: AreaMeasure, values: np.ndarray) -> dict[str, float]:

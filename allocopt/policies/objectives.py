@@ -72,5 +72,5 @@ def least_cost_stages(instance: Instance, program: Program) -> tuple[Program, li
     stages = []
     if settings.value_share > 0:
         stages.append(Stage("weighted value", value, tolerance=1.0 - settings.value_share))
-    stages.append(Stage("cost", cost, maximize=False))
+    stages.append(Stage("cost", cost, maximize=False, kind="cost"))
     return program, stages

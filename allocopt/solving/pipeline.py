@@ -221,7 +221,8 @@ def _capped(result: Result, run: _Run) -> Result:
 
 def _staged_result(run: _Run) -> tuple[Result, Program, dict]:
     """The policy's stages, each a program and a measure; the last stage's program."""
-    staged, report = solve_staged_policy(run.instance, run.program, run.backend, run.options)
+    staged, report = solve_staged_policy(run.instance, run.program, run.backend, run.options,
+                                         auto=run.auto)
     return staged.result, staged.program, report
 
 
