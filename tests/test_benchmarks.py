@@ -121,3 +121,17 @@ def test_policies_quick_prints_each_policy_and_its_stages():
             assert names[0] == "maxmin level 1" and names[-1] == "weighted value", names
         else:
             assert names == ["untiered"], names
+
+
+def test_serve_times_changes_through_a_real_server():
+    """serve.py starts `allocopt serve` on Korea, makes changes through its API and
+    prints a row per change: a verified allocation's time, the re-solve's, its gap."""
+    done = run("serve.py", "--changes", "2", "--time-limit", "10", timeout=200)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = [line for line in done.stdout.splitlines() if " deliveries x" in line]
+    assert len(rows) == 2, done.stdout
+    for row in rows:
+        first, whole, status, gap = row.split()[-4:]
+        assert 0 <= float(first) <= float(whole)
+        assert status in ("optimal", "feasible") and float(gap) >= 0
+    assert "server peak RSS" in done.stdout.splitlines()[-1]
