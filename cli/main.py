@@ -145,6 +145,19 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
     command_started = time.monotonic()
     out = out_dir or Path("results") / file.stem
     lock_for_command(out)
+    # From here a signal only asks the command to stop: one raised as KeyboardInterrupt
+    # inside a library's import could be swallowed there and lost.
+    with stop_on_signals() as stop:
+        _solve(file, out, command_started, stop, backend, time_limit, gap, abs_gap, threads,
+               memory_limit, seed, warm_start, start, verbose, progress, policy,
+               with_report, decompose, limits)
+
+
+def _solve(file: Path, out: Path, command_started: float, stop, backend: str,
+           time_limit: float | None, gap: float, abs_gap: float | None, threads: int,
+           memory_limit: float | None, seed: int, warm_start: Path | None, start: str,
+           verbose: bool, progress: bool | None, policy: str | None, with_report: bool,
+           decompose: int | None, limits: dict) -> None:
     instance = load(file, **limits)
     load_s = time.monotonic() - command_started
     if policy is not None:
@@ -161,8 +174,10 @@ def solve(file: Path, out_dir: Path | None, backend: str, time_limit: float | No
     from allocopt.solving.pipeline import run_policy
     from allocopt_cli.progress import progress_line
 
-    with (domain_errors(prefix=prefix, backend=backend), stop_on_signals() as stop,
-          progress_line(progress) as line):
+    if stop.is_set():
+        raise Failure(["interrupted before solving; nothing was written"],
+                      stop.signal_exit_code)
+    with domain_errors(prefix=prefix, backend=backend), progress_line(progress) as line:
         solution = run_policy(instance, backend=backend, warm_start=previous,
                               start=None if start == "none" else start, decompose=decompose,
                               options=replace(options, stop=stop, progress=line))

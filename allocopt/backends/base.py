@@ -345,6 +345,7 @@ class Backend(ABC):
 
 
 INTERRUPT_GRACE_S = 10.0
+INTERRUPT_REPEAT_S = 0.5
 # A solver still running this long after its deadline is asked to stop, as on Ctrl-C:
 # some phases of some solvers (HiGHS on a model with continuous columns) read their
 # own time limit too rarely to keep a command's promise.
@@ -372,13 +373,17 @@ def run_interruptible(solve: Callable[[], object], interrupt: Callable[[], objec
 
     worker = threading.Thread(target=work, name="allocopt-solve", daemon=True)
     worker.start()
-    interrupted_at = None
+    interrupted_at = asked_at = None
     while worker.is_alive():
         worker.join(0.1)
         stopped = stop is not None and stop.is_set()
         late = deadline is not None and time.monotonic() > deadline + OVERRUN_GRACE_S
-        if (stopped or late) and interrupted_at is None:
-            interrupted_at = time.monotonic()
+        now = time.monotonic()
+        if (stopped or late) and (asked_at is None or now - asked_at >= INTERRUPT_REPEAT_S):
+            # Asked again until it stops: a request that reaches the solver before its
+            # solve has begun (a Ctrl-C during loading) is otherwise lost.
+            interrupted_at = interrupted_at or now
+            asked_at = now
             interrupt()
         if interrupted_at is not None and time.monotonic() - interrupted_at > INTERRUPT_GRACE_S:
             raise SolverAbandoned(f"the solver did not stop within {INTERRUPT_GRACE_S:g} s")
