@@ -34,12 +34,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 
+from allocopt.backends.base import SolveOptions, within_gaps
 from allocopt.instance import Instance
 from allocopt.instance.schema import Objective
 from allocopt.sensitivity.params import target
 from allocopt.sensitivity.scenario import Outcome, area_totals
 from allocopt.solution import Solution
-from allocopt.status import Status, relative_gap
+from allocopt.status import Result, Status, relative_gap
 
 LOOSENING = ("supply.*", "budget.*", "sites.*.power_mw", "procurement.*.max_units",
              "areas.*.weight", "areas.*.max_share", "projects.*.score")
@@ -118,7 +119,8 @@ def settle(outcome: Outcome, gap: float) -> Outcome:
     ceiling = outcome.ceiling
     new_gap = relative_gap(outcome.objective, ceiling)
     status = outcome.status
-    if new_gap is not None and new_gap <= gap * (1 + 1e-9) + 1e-12:
+    if within_gaps(Result(Status.FEASIBLE, outcome.objective, ceiling, None, 0.0, ""),
+                   SolveOptions(gap=gap)):
         status = Status.OPTIMAL.value
     return replace(outcome, gap=new_gap, status=status,
                    bound=ceiling if outcome.bound is not None else outcome.bound)

@@ -275,37 +275,38 @@ class _Bisection:
         self.found: list[_Found] = []
         self.paths = [c.path for c in task.others] + [task.axis.path]
         self.carries = evidence.carries(context.instance)
-        self._numbers: dict[float, tuple | None] = {}
+        self._points: dict[float, tuple[Instance | None, tuple | None]] = {}
 
-    def _instance(self, value: float) -> Instance | None:
-        try:
-            return apply_changes(self.context.instance,
-                                 [*self.task.others, Change(self.axis.path, value)])
-        except ParameterError:
-            return None
-
-    def numbers(self, value: float) -> tuple | None:
-        if value not in self._numbers:
-            inst = self._instance(value)
-            self._numbers[value] = None if inst is None else evidence.leaves(inst, self.paths)
-        return self._numbers[value]
+    def _point(self, value: float) -> tuple[Instance | None, tuple | None]:
+        """The instance at `value` and its numbers, built once per value (an end and a
+        midpoint of a later step are the same point)."""
+        if value not in self._points:
+            try:
+                inst = apply_changes(self.context.instance,
+                                     [*self.task.others, Change(self.axis.path, value)])
+            except ParameterError:
+                inst = None
+            self._points[value] = (inst, None if inst is None
+                                   else evidence.leaves(inst, self.paths))
+        return self._points[value]
 
     def solve(self, value: float, ends: tuple[tuple[float, Outcome], ...]) -> Outcome:
         """The point at `value`, carried from both `ends` (value, outcome) where the
         weighted objective allows."""
         self.budget -= 1
-        context = replace(self.context, settings=self.task.settings)
-        changes = [*self.task.others, Change(self.axis.path, value)]
+        inst, here = self._point(value)
+        if inst is None:  # the changes make the instance invalid: say so as a file would
+            return solve_changes(self.context, [*self.task.others,
+                                                Change(self.axis.path, value)])
         below = ends[0][1]
-        middle = solve_changes(context, changes, warm=below.solution or self.context.base,
-                               keep=True)
-        if not self.carries or middle.status == INVALID:
+        middle = solve_instance(inst, self.task.settings,
+                                warm=below.solution or self.context.base, keep=True)
+        if not self.carries:
             return middle
-        inst, here = self._instance(value), self.numbers(value)
         for at, end in ends:
             middle = evidence.carry_allocation(inst, middle, end.solution,
                                                self.task.gap) or middle
-            there = self.numbers(at)
+            there = self._point(at)[1]
             if here is not None and there is not None and evidence.at_least_as_loose(
                     here, there, self.paths):
                 middle = evidence.carry_bound(middle, end, self.task.gap) or middle
@@ -393,6 +394,8 @@ class _Run:
         self.notes: list[str] = []
         self.base: Solution | None = None
         self.bisecting = False
+        self.proven: list[tuple[int, int, int]] | None = None
+        self.unproven: list[tuple[int, int, int]] = []
 
     def _map(self, fn, tasks: list, label: str) -> list:
         assert self.session is not None
@@ -506,7 +509,7 @@ class _Run:
             found: list[Breakpoint] = []
         else:
             points = self.grid.points
-            if not hasattr(self, "proven"):
+            if self.proven is None:  # stopped before the pairs were classified
                 self.proven, self.unproven = self._differing()
             found = self.assemble(exc.done if self.bisecting else {})
         for p in points:
